@@ -1,0 +1,17 @@
+#pragma once
+// The one header a user includes: everything public in actnet.
+
+#include "actnet/version.hpp"
+
+#include "actnet/runtime/actor.hpp"
+#include "actnet/runtime/actor_host.hpp"
+#include "actnet/runtime/actor_ref.hpp"
+#include "actnet/runtime/completion.hpp"
+#include "actnet/runtime/error.hpp"
+#include "actnet/runtime/log.hpp"
+#include "actnet/runtime/mailbox.hpp"
+#include "actnet/runtime/unique_function.hpp"
+#include "actnet/runtime/worker_pool.hpp"
+
+#include "actnet/io/result.hpp"
+#include "actnet/io/unique_fd.hpp"

@@ -1,0 +1,39 @@
+#pragma once
+// UniqueFd owns one file descriptor: move-only, closed exactly once (on destruction or
+// reset), never copied. Everything in io/ that opens a descriptor hands it out as one.
+
+#include <type_traits>
+#include <utility>
+
+namespace actnet::io {
+
+class UniqueFd {
+ public:
+  UniqueFd() noexcept = default;
+  explicit UniqueFd(int fd) noexcept : fd_(fd) {}
+  UniqueFd(UniqueFd&& other) noexcept : fd_(other.release()) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept {
+    if (this != &other) reset(other.release());
+    return *this;
+  }
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  ~UniqueFd() { reset(); }
+
+  int get() const noexcept { return fd_; }
+  bool valid() const noexcept { return fd_ >= 0; }
+  explicit operator bool() const noexcept { return valid(); }
+
+  // Gives up ownership without closing.
+  int release() noexcept { return std::exchange(fd_, -1); }
+  // Closes the current descriptor (if any) and takes `fd`.
+  void reset(int fd = -1) noexcept;
+
+ private:
+  int fd_ = -1;
+};
+
+static_assert(std::is_nothrow_move_constructible_v<UniqueFd>);
+static_assert(!std::is_copy_constructible_v<UniqueFd>);
+
+}  // namespace actnet::io

@@ -1,0 +1,55 @@
+#pragma once
+// An actor is state plus receive(Msg&): the way users keep state that many connections and
+// threads touch (a chat room, a cache shard) without locks. It lives on one host thread;
+// every other thread reaches it only by sending through an ActorRef.
+
+#include <memory>
+
+#include "actnet/runtime/actor_ref.hpp"
+#include "actnet/runtime/envelope.hpp"
+
+namespace actnet {
+
+class ActorHost;
+
+// The untyped part every hosted actor shares; users derive from Actor<Msg>.
+class ActorBase {
+ public:
+  virtual ~ActorBase() = default;
+
+  // Host thread: the actor leaves once the current message is handled; later messages
+  // complete with actor_stopped.
+  void stop() noexcept;
+
+  // Host thread.
+  ActorId id() const noexcept { return id_; }
+  ActorHost& host() const noexcept { return *host_; }
+
+ protected:
+  // Host thread: after the actor is placed, before its first message.
+  virtual void on_start() {}
+  // Host thread: after its last message, before it is destroyed.
+  virtual void on_stop() {}
+
+ private:
+  friend class ActorHost;
+  ActorHost* host_ = nullptr;
+  const std::shared_ptr<ActorInbox>* inbox_ = nullptr;  // the host's; lives as long as it
+  ActorId id_;
+  bool stopping_ = false;
+};
+
+template <class Msg>
+class Actor : public ActorBase {
+ public:
+  using message_type = Msg;
+
+  // Host thread: handles one message. An exception stops the actor (logged; the sender's
+  // completion gets actor_failed).
+  virtual void receive(Msg& msg) = 0;
+
+  // Host thread: a ref to this actor, to hand to others.
+  ActorRef<Msg> self() const { return ActorRef<Msg>(*inbox_, id()); }
+};
+
+}  // namespace actnet

@@ -1,0 +1,86 @@
+#pragma once
+// ActorHost owns a set of actors and the one mailbox they all receive through. It is driven
+// by its owner's thread — an event loop, or any thread that calls run_once() — and never
+// blocks: the owner decides when to sleep (see Mailbox::prepare_to_sleep()). Actors live
+// in a slab of slots; a slot's generation is bumped when its actor leaves, which is what
+// makes stale refs fail instead of reaching a newcomer.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include <spdlog/logger.h>
+
+#include "actnet/runtime/actor.hpp"
+#include "actnet/runtime/actor_ref.hpp"
+#include "actnet/runtime/envelope.hpp"
+#include "actnet/runtime/thread_owner.hpp"
+
+namespace actnet {
+
+class ActorHost {
+ public:
+  // Messages handled per run_once() unless the owner says otherwise.
+  static constexpr std::size_t kDefaultBudget = 256;
+
+  // The host belongs to the constructing thread until owner().bind_to_current_thread().
+  explicit ActorHost(std::shared_ptr<spdlog::logger> logger = nullptr);
+  // Owner thread (stops every actor that is still there).
+  ~ActorHost();
+  ActorHost(const ActorHost&) = delete;
+  ActorHost& operator=(const ActorHost&) = delete;
+
+  // Owner thread: constructs an A and places it; on_start() runs before this returns. If
+  // on_start() throws, the actor is dropped and the ref returned is already stale.
+  template <class A, class... Args>
+  ActorRef<typename A::message_type> spawn(Args&&... args) {
+    ACTNET_ASSERT_OWNER(owner_);
+    ActorId id = place(std::make_unique<A>(std::forward<Args>(args)...));
+    return ActorRef<typename A::message_type>(inbox_, id);
+  }
+
+  // Owner thread: handles up to `budget` queued messages; returns how many it handled.
+  std::size_t run_once(std::size_t budget = kDefaultBudget);
+
+  // Owner thread: closes the mailbox (whatever is still queued completes with
+  // mailbox_closed) and stops every actor. Later sends fail with mailbox_closed.
+  void stop();
+
+  // Owner thread.
+  std::size_t actor_count() const noexcept { return live_; }
+
+  // Any thread.
+  ActorInbox& inbox() const noexcept { return *inbox_; }
+  ThreadOwner& owner() noexcept { return owner_; }
+  std::uint64_t messages_handled() const noexcept {
+    return handled_.load(std::memory_order_relaxed);
+  }
+
+ private:
+  friend class ActorBase;
+
+  struct Slot {
+    std::unique_ptr<ActorBase> actor;
+    std::uint32_t generation = 1;
+  };
+
+  ActorId place(std::unique_ptr<ActorBase> actor);
+  ActorBase* find(ActorId id) noexcept;
+  void dispatch(Envelope& envelope) noexcept;
+  void request_stop(ActorBase& actor) noexcept;
+  void retire_stopped() noexcept;
+  void retire(std::uint32_t slot) noexcept;
+
+  ThreadOwner owner_;
+  std::shared_ptr<spdlog::logger> logger_;
+  std::shared_ptr<ActorInbox> inbox_;
+  std::vector<Slot> slots_;
+  std::vector<std::uint32_t> free_slots_;
+  std::vector<std::uint32_t> stopping_;  // slots whose actors asked to leave
+  std::size_t live_ = 0;
+  std::atomic<std::uint64_t> handled_{0};  // written by the owner, read by anyone
+};
+
+}  // namespace actnet

@@ -1,0 +1,30 @@
+#pragma once
+// Envelope: one message on its way to a hosted actor, with the type erased so that one
+// mailbox can serve every actor on a host. `deliver` holds the typed message and calls the
+// actor's receive(); it stores messages up to 48 bytes inline (no allocation per send).
+
+#include <cstdint>
+
+#include "actnet/runtime/completion.hpp"
+#include "actnet/runtime/unique_function.hpp"
+
+namespace actnet {
+
+class ActorBase;
+
+// Names one actor on one host. A slot is reused after its actor stops; the generation is
+// bumped then, so an id of the old actor never matches the new one.
+struct ActorId {
+  std::uint32_t slot = 0;
+  std::uint32_t generation = 0;  // 0: names nothing
+
+  friend bool operator==(const ActorId&, const ActorId&) = default;
+};
+
+struct Envelope {
+  ActorId to;
+  UniqueFunction<void(ActorBase&)> deliver;
+  Completion done;
+};
+
+}  // namespace actnet

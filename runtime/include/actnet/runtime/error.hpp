@@ -1,0 +1,34 @@
+#pragma once
+// actnet's error codes. Every failure actnet reports is a std::error_code in the "actnet"
+// category (or the system category, for errno values), so callers can compare, log and
+// propagate them without exceptions.
+
+#include <string>
+#include <system_error>
+
+namespace actnet {
+
+enum class Errc {
+  ok = 0,
+  mailbox_closed,     // the owner of a mailbox has stopped; the message was handed back
+  actor_stopped,      // the actor a ref named is gone (its slot may hold a newer actor)
+  actor_failed,       // the actor's receive() threw while handling the message
+  connection_closed,  // the connection a ref named is gone (its fd may be reused)
+  queue_full,         // a bounded queue is at capacity
+  pool_released,      // the worker pool no longer takes jobs
+  shutting_down,      // the engine is stopping or has stopped
+  invalid_argument,   // an argument or option is out of range
+  timed_out,          // a deadline passed first
+};
+
+// Thread-safe; the category object lives for the whole program.
+const std::error_category& error_category() noexcept;
+
+inline std::error_code make_error_code(Errc e) noexcept {
+  return {static_cast<int>(e), error_category()};
+}
+
+}  // namespace actnet
+
+template <>
+struct std::is_error_code_enum<actnet::Errc> : std::true_type {};
