@@ -5,6 +5,7 @@
 #include <sys/un.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 
 namespace actnet::io {
