@@ -29,19 +29,30 @@ std::string SocketAddress::to_string() const {
     case AF_INET: {
       auto* in = reinterpret_cast<const sockaddr_in*>(&storage_);
       inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
-      return std::string(host) + ":" + std::to_string(port());
+      std::string out(host);
+      out += ':';
+      out += std::to_string(port());
+      return out;
     }
     case AF_INET6: {
       auto* in6 = reinterpret_cast<const sockaddr_in6*>(&storage_);
       inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
-      return "[" + std::string(host) + "]:" + std::to_string(port());
+      std::string out = "[";
+      out += host;
+      out += "]:";
+      out += std::to_string(port());
+      return out;
     }
     case AF_UNIX: {
       auto* un = reinterpret_cast<const sockaddr_un*>(&storage_);
       const std::size_t offset = offsetof(sockaddr_un, sun_path);
       if (len_ <= offset) return "(unnamed)";
       const std::size_t n = len_ - offset;
-      if (un->sun_path[0] == '\0') return "@" + std::string(un->sun_path + 1, n - 1);
+      if (un->sun_path[0] == '\0') {  // abstract namespace
+        std::string out = "@";
+        out.append(un->sun_path + 1, n - 1);
+        return out;
+      }
       return std::string(un->sun_path, strnlen(un->sun_path, n));
     }
     default: return "";
