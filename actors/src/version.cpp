@@ -2,6 +2,8 @@
 
 namespace actnet {
 
-const char* version() noexcept { return "0.1.0"; }
+const char* version() noexcept {
+  return "0.1.0";
+}
 
 }  // namespace actnet

@@ -79,7 +79,8 @@ struct NaiveDesign {
       std::lock_guard lock(mu);
       taken.swap(q);
     }
-    for (auto v : taken) f(v);
+    for (auto v : taken)
+      f(v);
     return taken.size();
   }
   bool prepare_to_sleep() { return true; }  // every push rings, so sleeping is always safe
@@ -106,7 +107,8 @@ struct MoodycamelDesign {
     std::size_t total = 0;
     while (total < 256) {
       std::size_t n = q.try_dequeue_bulk(token, buf, 64);
-      for (std::size_t i = 0; i < n; ++i) f(buf[i]);
+      for (std::size_t i = 0; i < n; ++i)
+        f(buf[i]);
       total += n;
       if (n < 64) break;
     }
@@ -148,7 +150,8 @@ Figures run(int producers, std::uint64_t total, int work) {
     threads.emplace_back([&] {
       while (!go.load(std::memory_order_acquire)) {
       }
-      for (std::uint64_t i = 0; i < per; ++i) d.push(i);
+      for (std::uint64_t i = 0; i < per; ++i)
+        d.push(i);
     });
   }
   const std::uint64_t expected = per * static_cast<std::uint64_t>(producers);
@@ -168,10 +171,12 @@ Figures run(int producers, std::uint64_t total, int work) {
     }
   }
   const double secs = std::chrono::duration<double>(Clock::now() - start).count();
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
   close(ep);
   if (sink == 42) std::puts("");  // keep the work
-  return {static_cast<double>(got) / secs, 1000.0 * static_cast<double>(d.writes()) / static_cast<double>(got)};
+  return {static_cast<double>(got) / secs,
+          1000.0 * static_cast<double>(d.writes()) / static_cast<double>(got)};
 }
 
 }  // namespace

@@ -17,9 +17,12 @@ SocketAddress::SocketAddress(const sockaddr* addr, socklen_t len) noexcept
 
 std::uint16_t SocketAddress::port() const noexcept {
   switch (family()) {
-    case AF_INET: return ntohs(reinterpret_cast<const sockaddr_in*>(&storage_)->sin_port);
-    case AF_INET6: return ntohs(reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_port);
-    default: return 0;
+    case AF_INET:
+      return ntohs(reinterpret_cast<const sockaddr_in*>(&storage_)->sin_port);
+    case AF_INET6:
+      return ntohs(reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_port);
+    default:
+      return 0;
   }
 }
 
@@ -55,7 +58,8 @@ std::string SocketAddress::to_string() const {
       }
       return std::string(un->sun_path, strnlen(un->sun_path, n));
     }
-    default: return "";
+    default:
+      return "";
   }
 }
 

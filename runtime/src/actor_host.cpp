@@ -15,7 +15,9 @@ ActorHost::ActorHost(std::shared_ptr<spdlog::logger> logger)
     : logger_(logger ? std::move(logger) : log::default_logger()),
       inbox_(std::make_shared<ActorInbox>()) {}
 
-ActorHost::~ActorHost() { stop(); }
+ActorHost::~ActorHost() {
+  stop();
+}
 
 ActorId ActorHost::place(std::unique_ptr<ActorBase> actor) {
   std::uint32_t slot;
@@ -107,7 +109,8 @@ void ActorHost::retire(std::uint32_t index) noexcept {
   } catch (const std::exception& e) {
     logger_->error("actor {}.{} failed in on_stop: {}", index, slot.generation, e.what());
   } catch (...) {
-    logger_->error("actor {}.{} failed in on_stop (non-standard exception)", index, slot.generation);
+    logger_->error("actor {}.{} failed in on_stop (non-standard exception)", index,
+                   slot.generation);
   }
   slot.actor.reset();
   ++slot.generation;  // from here on, every ref to the old actor is stale

@@ -9,16 +9,26 @@ class Category final : public std::error_category {
 
   std::string message(int value) const override {
     switch (static_cast<Errc>(value)) {
-      case Errc::ok: return "success";
-      case Errc::mailbox_closed: return "mailbox closed: its owner has stopped";
-      case Errc::actor_stopped: return "actor stopped";
-      case Errc::actor_failed: return "actor failed while handling the message";
-      case Errc::connection_closed: return "connection closed";
-      case Errc::queue_full: return "queue full";
-      case Errc::pool_released: return "worker pool released";
-      case Errc::shutting_down: return "engine shutting down";
-      case Errc::invalid_argument: return "invalid argument";
-      case Errc::timed_out: return "timed out";
+      case Errc::ok:
+        return "success";
+      case Errc::mailbox_closed:
+        return "mailbox closed: its owner has stopped";
+      case Errc::actor_stopped:
+        return "actor stopped";
+      case Errc::actor_failed:
+        return "actor failed while handling the message";
+      case Errc::connection_closed:
+        return "connection closed";
+      case Errc::queue_full:
+        return "queue full";
+      case Errc::pool_released:
+        return "worker pool released";
+      case Errc::shutting_down:
+        return "engine shutting down";
+      case Errc::invalid_argument:
+        return "invalid argument";
+      case Errc::timed_out:
+        return "timed out";
     }
     return "unknown actnet error " + std::to_string(value);
   }

@@ -12,7 +12,9 @@ WakeupFd::WakeupFd() : fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
   if (fd_ < 0) throw std::system_error(errno, std::system_category(), "eventfd");
 }
 
-WakeupFd::~WakeupFd() { ::close(fd_); }
+WakeupFd::~WakeupFd() {
+  ::close(fd_);
+}
 
 void WakeupFd::notify() noexcept {
   notifications_.fetch_add(1, std::memory_order_relaxed);

@@ -22,13 +22,14 @@ namespace actnet {
 //    was an exit token. So every job is run and every worker exits exactly once.
 struct WorkerPool::Shared {
   explicit Shared(std::size_t capacity)
-      : jobs(capacity), free_slots(static_cast<moodycamel::LightweightSemaphore::ssize_t>(capacity)) {}
+      : jobs(capacity),
+        free_slots(static_cast<moodycamel::LightweightSemaphore::ssize_t>(capacity)) {}
 
   moodycamel::ConcurrentQueue<Job> jobs;
   moodycamel::LightweightSemaphore free_slots;
   moodycamel::LightweightSemaphore items;
   std::atomic<std::uint64_t> state{0};  // kReleased | submits in flight * kSubmitter
-  std::mutex release_mutex;              // serializes release(); never taken by a job
+  std::mutex release_mutex;             // serializes release(); never taken by a job
   bool joined = false;
 };
 
@@ -38,7 +39,8 @@ constexpr std::uint64_t kSubmitter = 2;
 }  // namespace
 
 WorkerPool::WorkerPool(WorkerPoolOptions options)
-    : logger_(options.logger ? options.logger : log::default_logger()), capacity_(options.capacity) {
+    : logger_(options.logger ? options.logger : log::default_logger()),
+      capacity_(options.capacity) {
   if (options.threads == 0) throw std::invalid_argument("WorkerPool: threads must be at least 1");
   if (options.capacity == 0) throw std::invalid_argument("WorkerPool: capacity must be at least 1");
   shared_ = std::make_unique<Shared>(options.capacity);
@@ -50,7 +52,9 @@ WorkerPool::WorkerPool(WorkerPoolOptions options)
   }
 }
 
-WorkerPool::~WorkerPool() { release(); }
+WorkerPool::~WorkerPool() {
+  release();
+}
 
 SubmitResult WorkerPool::reserve(bool wait) {
   Shared& s = *shared_;
@@ -89,13 +93,15 @@ void WorkerPool::work(std::size_t) {
   for (;;) {
     s.items.wait();
     std::size_t queued = queued_.load(std::memory_order_acquire);
-    while (queued > 0 && !queued_.compare_exchange_weak(queued, queued - 1, std::memory_order_acq_rel)) {
+    while (queued > 0 &&
+           !queued_.compare_exchange_weak(queued, queued - 1, std::memory_order_acq_rel)) {
     }
     if (queued == 0) return;  // an exit token: released, and no job left to claim
     Job job;
     // The claimed job was enqueued before queued_ counted it; a dequeue racing with other
     // queue operations may still miss it once, so try until it comes.
-    while (!s.jobs.try_dequeue(job)) std::this_thread::yield();
+    while (!s.jobs.try_dequeue(job))
+      std::this_thread::yield();
     s.free_slots.signal();
     run(job);
   }
@@ -117,7 +123,8 @@ void WorkerPool::run(Job& job) noexcept {
 void WorkerPool::release() {
   Shared& s = *shared_;
   const auto self = std::this_thread::get_id();
-  if (std::any_of(workers_.begin(), workers_.end(), [&](const std::thread& t) { return t.get_id() == self; })) {
+  if (std::any_of(workers_.begin(), workers_.end(),
+                  [&](const std::thread& t) { return t.get_id() == self; })) {
     throw std::logic_error("WorkerPool::release called from one of its own workers");
   }
   std::lock_guard lock(s.release_mutex);
@@ -125,9 +132,11 @@ void WorkerPool::release() {
   s.state.fetch_or(kReleased, std::memory_order_acq_rel);
   // Wake every submitter blocked on a full queue; each sees the pool released.
   s.free_slots.signal(static_cast<moodycamel::LightweightSemaphore::ssize_t>(1) << 30);
-  while ((s.state.load(std::memory_order_acquire) & ~kReleased) != 0) std::this_thread::yield();
+  while ((s.state.load(std::memory_order_acquire) & ~kReleased) != 0)
+    std::this_thread::yield();
   s.items.signal(static_cast<moodycamel::LightweightSemaphore::ssize_t>(workers_.size()));
-  for (std::thread& t : workers_) t.join();
+  for (std::thread& t : workers_)
+    t.join();
   s.joined = true;
 }
 

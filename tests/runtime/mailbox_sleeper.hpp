@@ -13,12 +13,14 @@
 template <class T>
 class MailboxSleeper {
  public:
-  explicit MailboxSleeper(actnet::Mailbox<T>& mailbox) : mailbox_(mailbox), epfd_(epoll_create1(EPOLL_CLOEXEC)) {
+  explicit MailboxSleeper(actnet::Mailbox<T>& mailbox)
+      : mailbox_(mailbox), epfd_(epoll_create1(EPOLL_CLOEXEC)) {
     if (epfd_ < 0) throw std::runtime_error("epoll_create1 failed");
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.fd = mailbox.wakeup_fd();
-    if (epoll_ctl(epfd_, EPOLL_CTL_ADD, mailbox.wakeup_fd(), &ev) != 0) throw std::runtime_error("epoll_ctl failed");
+    if (epoll_ctl(epfd_, EPOLL_CTL_ADD, mailbox.wakeup_fd(), &ev) != 0)
+      throw std::runtime_error("epoll_ctl failed");
   }
   ~MailboxSleeper() { close(epfd_); }
 
@@ -27,16 +29,19 @@ class MailboxSleeper {
   template <class F>
   std::size_t turn(F&& handle, int timeout_ms, std::size_t budget = 256) {
     std::size_t n = mailbox_.drain(budget, handle);
-    if (n > 0) return n;
-    if (mailbox_.prepare_to_sleep()) {
-      ++sleeps;
-      epoll_event ev{};
-      const int ready = epoll_wait(epfd_, &ev, 1, timeout_ms);
-      mailbox_.awake();
-      if (ready > 0) mailbox_.acknowledge_wakeup();
-      if (ready == 0 && timeout_ms > 0) ++timeouts;
-    }
-    return 0;
+    if (n == 0) sleep(timeout_ms);
+    return n;
+  }
+
+  // Sleeps on the mailbox's eventfd unless a message is already there, as a loop does.
+  void sleep(int timeout_ms) {
+    if (!mailbox_.prepare_to_sleep()) return;
+    ++sleeps;
+    epoll_event ev{};
+    const int ready = epoll_wait(epfd_, &ev, 1, timeout_ms);
+    mailbox_.awake();
+    if (ready > 0) mailbox_.acknowledge_wakeup();
+    if (ready == 0 && timeout_ms > 0) ++timeouts;
   }
 
   std::size_t sleeps = 0;

@@ -22,8 +22,10 @@ struct Numbered {
 
 }  // namespace
 
-TEST_CASE("Eight producers pushing a million messages each lose none and duplicate none and keep FIFO per producer",
-          "[mailbox][concurrency]") {
+TEST_CASE(
+    "Eight producers pushing a million messages each lose none and duplicate none and keep FIFO "
+    "per producer",
+    "[mailbox][concurrency]") {
   constexpr std::uint32_t kProducers = 8;
   constexpr std::uint32_t kPerProducer = 1'000'000;
   Mailbox<Numbered> mailbox;
@@ -34,7 +36,8 @@ TEST_CASE("Eight producers pushing a million messages each lose none and duplica
   std::vector<std::thread> producers;
   for (std::uint32_t p = 0; p < kProducers; ++p) {
     producers.emplace_back([&, p] {
-      while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
+      while (!go.load(std::memory_order_acquire))
+        std::this_thread::yield();
       for (std::uint32_t i = 0; i < kPerProducer; ++i) {
         if (mailbox.push(Numbered{p, i}) != PushResult::ok) refused.fetch_add(1);
       }
@@ -45,26 +48,33 @@ TEST_CASE("Eight producers pushing a million messages each lose none and duplica
   std::vector<std::uint32_t> next(kProducers, 0);
   std::uint64_t received = 0, out_of_order = 0;
   auto handle = [&](Numbered& m) noexcept {
-    if (m.producer >= kProducers || m.seq != next[m.producer]) ++out_of_order;
-    else ++next[m.producer];
+    if (m.producer >= kProducers || m.seq != next[m.producer])
+      ++out_of_order;
+    else
+      ++next[m.producer];
     ++received;
   };
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
-  while (received < std::uint64_t{kProducers} * kPerProducer && std::chrono::steady_clock::now() < deadline) {
+  while (received < std::uint64_t{kProducers} * kPerProducer &&
+         std::chrono::steady_clock::now() < deadline) {
     consumer.turn(handle, 1000);
   }
-  for (auto& t : producers) t.join();
+  for (auto& t : producers)
+    t.join();
   consumer.turn(handle, 0);  // anything late would be a duplicate
 
   CHECK(refused == 0);
   CHECK(out_of_order == 0);
   CHECK(received == std::uint64_t{kProducers} * kPerProducer);
-  for (std::uint32_t p = 0; p < kProducers; ++p) CHECK(next[p] == kPerProducer);
+  for (std::uint32_t p = 0; p < kProducers; ++p)
+    CHECK(next[p] == kPerProducer);
   CHECK(consumer.timeouts == 0);  // every sleep with messages on their way was woken
 }
 
-TEST_CASE("Two threads sleeping in epoll on their mailboxes ping-pong 200000 times without a lost wake-up",
-          "[mailbox][concurrency]") {
+TEST_CASE(
+    "Two threads sleeping in epoll on their mailboxes ping-pong 200000 times without a lost "
+    "wake-up",
+    "[mailbox][concurrency]") {
   constexpr int kRounds = 200'000;
   constexpr int kLostAfterMs = 5000;  // a sleep this long with a message due is a lost wake-up
   Mailbox<int> to_a, to_b;
@@ -75,10 +85,12 @@ TEST_CASE("Two threads sleeping in epoll on their mailboxes ping-pong 200000 tim
     MailboxSleeper<int> sleeper(to_b);
     int last = -1;
     while (last < kRounds - 1 && sleeper.timeouts == 0) {
-      sleeper.turn([&](int& v) noexcept {
-        last = v;
-        (void)to_a.push(int{v});
-      }, kLostAfterMs, 1);
+      sleeper.turn(
+          [&](int& v) noexcept {
+            last = v;
+            (void)to_a.push(int{v});
+          },
+          kLostAfterMs, 1);
     }
     timeouts_b = sleeper.timeouts;
     sleeps_b = sleeper.sleeps;
@@ -88,11 +100,13 @@ TEST_CASE("Two threads sleeping in epoll on their mailboxes ping-pong 200000 tim
   int expected = 0, wrong = 0;
   REQUIRE(to_b.push(0) == PushResult::ok);
   while (expected < kRounds && sleeper.timeouts == 0) {
-    sleeper.turn([&](int& v) noexcept {
-      if (v != expected) ++wrong;
-      ++expected;
-      if (expected < kRounds) (void)to_b.push(int{expected});
-    }, kLostAfterMs, 1);
+    sleeper.turn(
+        [&](int& v) noexcept {
+          if (v != expected) ++wrong;
+          ++expected;
+          if (expected < kRounds) (void)to_b.push(int{expected});
+        },
+        kLostAfterMs, 1);
   }
   b.join();
   const auto elapsed = std::chrono::steady_clock::now() - start;
@@ -111,7 +125,8 @@ TEST_CASE("A push to a closed mailbox returns the message to its sender", "[mail
   REQUIRE(mailbox.push(std::make_unique<int>(1)) == PushResult::ok);
   REQUIRE(mailbox.push(std::make_unique<int>(2)) == PushResult::ok);
 
-  const std::size_t n = mailbox.close([&](std::unique_ptr<int>& m) noexcept { rejected.push_back(*m); });
+  const std::size_t n =
+      mailbox.close([&](std::unique_ptr<int>& m) noexcept { rejected.push_back(*m); });
   CHECK(n == 2);
   CHECK(rejected == std::vector<int>{1, 2});
   CHECK(mailbox.is_closed());
@@ -133,7 +148,8 @@ TEST_CASE("Closing a mailbox while producers push accounts for every message exa
   std::vector<std::thread> producers;
   for (int p = 0; p < kProducers; ++p) {
     producers.emplace_back([&] {
-      while (!go.load()) std::this_thread::yield();
+      while (!go.load())
+        std::this_thread::yield();
       for (int i = 0; i < kPerProducer; ++i) {
         if (mailbox.push(int{i}) == PushResult::closed) returned.fetch_add(1);
       }
@@ -141,9 +157,11 @@ TEST_CASE("Closing a mailbox while producers push accounts for every message exa
   }
   go.store(true);
   std::size_t handled = 0;
-  while (handled < kProducers * kPerProducer / 3) handled += mailbox.drain(256, [](int&) noexcept {});
+  while (handled < kProducers * kPerProducer / 3)
+    handled += mailbox.drain(256, [](int&) noexcept {});
   const std::size_t rejected = mailbox.close([](int&) noexcept {});
-  for (auto& t : producers) t.join();
+  for (auto& t : producers)
+    t.join();
 
   CHECK(handled + rejected + static_cast<std::size_t>(returned.load()) ==
         static_cast<std::size_t>(kProducers) * kPerProducer);
@@ -152,18 +170,21 @@ TEST_CASE("Closing a mailbox while producers push accounts for every message exa
 
 TEST_CASE("A busy consumer costs producers no eventfd writes", "[mailbox]") {
   Mailbox<int> mailbox;
-  for (int i = 0; i < 10'000; ++i) REQUIRE(mailbox.push(int{i}) == PushResult::ok);
+  for (int i = 0; i < 10'000; ++i)
+    REQUIRE(mailbox.push(int{i}) == PushResult::ok);
   CHECK(mailbox.wakeups() == 0);  // nobody announced sleep
 
   std::size_t n = 0;
-  while (n < 10'000) n += mailbox.drain(100, [](int&) noexcept {});
+  while (n < 10'000)
+    n += mailbox.drain(100, [](int&) noexcept {});
   REQUIRE(mailbox.prepare_to_sleep());
   REQUIRE(mailbox.push(1) == PushResult::ok);
   REQUIRE(mailbox.push(2) == PushResult::ok);
   CHECK(mailbox.wakeups() == 1);  // one write for a sleeping consumer, however many pushes
 }
 
-TEST_CASE("A consumer that announces sleep with messages queued is told not to sleep", "[mailbox]") {
+TEST_CASE("A consumer that announces sleep with messages queued is told not to sleep",
+          "[mailbox]") {
   Mailbox<int> mailbox;
   REQUIRE(mailbox.push(7) == PushResult::ok);
   CHECK_FALSE(mailbox.prepare_to_sleep());
@@ -172,13 +193,15 @@ TEST_CASE("A consumer that announces sleep with messages queued is told not to s
 
 TEST_CASE("Drain hands over no more than its budget and keeps the rest in order", "[mailbox]") {
   Mailbox<int> mailbox;
-  for (int i = 0; i < 300; ++i) REQUIRE(mailbox.push(int{i}) == PushResult::ok);
+  for (int i = 0; i < 300; ++i)
+    REQUIRE(mailbox.push(int{i}) == PushResult::ok);
   std::vector<int> seen;
   auto take = [&](int& v) noexcept { seen.push_back(v); };
   CHECK(mailbox.drain(100, take) == 100);
   CHECK(seen.size() == 100);
   CHECK(mailbox.drain(1000, take) == 200);
-  for (int i = 0; i < 300; ++i) REQUIRE(seen[static_cast<std::size_t>(i)] == i);
+  for (int i = 0; i < 300; ++i)
+    REQUIRE(seen[static_cast<std::size_t>(i)] == i);
   CHECK(mailbox.drain(1000, take) == 0);
 }
 

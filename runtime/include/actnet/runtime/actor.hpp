@@ -31,6 +31,9 @@ class ActorBase {
   // Host thread: after its last message, before it is destroyed.
   virtual void on_stop() {}
 
+  // The host's mailbox, for typed refs to this actor.
+  const std::shared_ptr<ActorInbox>& host_inbox() const noexcept { return *inbox_; }
+
  private:
   friend class ActorHost;
   ActorHost* host_ = nullptr;
@@ -49,7 +52,7 @@ class Actor : public ActorBase {
   virtual void receive(Msg& msg) = 0;
 
   // Host thread: a ref to this actor, to hand to others.
-  ActorRef<Msg> self() const { return ActorRef<Msg>(*inbox_, id()); }
+  ActorRef<Msg> self() const { return ActorRef<Msg>(host_inbox(), id()); }
 };
 
 }  // namespace actnet

@@ -8,7 +8,6 @@
 
 #include <spdlog/logger.h>
 
-
 namespace actnet::log {
 
 struct LogOptions {

@@ -37,14 +37,16 @@ enum class PushResult : std::uint8_t {
 
 template <class T>
 class Mailbox {
-  static_assert(std::is_nothrow_move_constructible_v<T>, "mailbox messages must move without throwing");
+  static_assert(std::is_nothrow_move_constructible_v<T>,
+                "mailbox messages must move without throwing");
 
  public:
   // Messages taken from the queue per bulk dequeue.
   static constexpr std::size_t kBatch = 64;
 
   // Preallocates room for `initial_capacity` messages so a steady state allocates nothing.
-  explicit Mailbox(std::size_t initial_capacity = 1024) : queue_(initial_capacity), token_(queue_) {}
+  explicit Mailbox(std::size_t initial_capacity = 1024)
+      : queue_(initial_capacity), token_(queue_) {}
   Mailbox(const Mailbox&) = delete;
   Mailbox& operator=(const Mailbox&) = delete;
 
@@ -62,7 +64,8 @@ class Mailbox {
     // Pairs with the fence in prepare_to_sleep(): either the consumer sees our message when
     // it looks again, or we see its `sleeping_` flag and wake it (a Dekker handshake).
     std::atomic_thread_fence(std::memory_order_seq_cst);
-    if (sleeping_.load(std::memory_order_relaxed) && sleeping_.exchange(false, std::memory_order_relaxed)) {
+    if (sleeping_.load(std::memory_order_relaxed) &&
+        sleeping_.exchange(false, std::memory_order_relaxed)) {
       wakeup_.notify();
     }
     return PushResult::ok;
@@ -114,9 +117,11 @@ class Mailbox {
   std::size_t close(F&& reject) {
     state_.fetch_or(kClosed, std::memory_order_acq_rel);
     // A push that passed the closed check is at most one enqueue away from done.
-    while ((state_.load(std::memory_order_acquire) & ~kClosed) != 0) std::this_thread::yield();
+    while ((state_.load(std::memory_order_acquire) & ~kClosed) != 0)
+      std::this_thread::yield();
     std::size_t total = 0;
-    while (std::size_t n = drain(SIZE_MAX, reject)) total += n;
+    while (std::size_t n = drain(SIZE_MAX, reject))
+      total += n;
     return total;
   }
 

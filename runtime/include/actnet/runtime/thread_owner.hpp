@@ -16,7 +16,9 @@ class ThreadOwner {
 
   // Owner's thread, before it serves anything. Release: later readers on other threads that
   // see the new id also see what the owner set up before binding.
-  void bind_to_current_thread() noexcept { id_.store(std::this_thread::get_id(), std::memory_order_release); }
+  void bind_to_current_thread() noexcept {
+    id_.store(std::this_thread::get_id(), std::memory_order_release);
+  }
 
   // Any thread.
   bool is_current() const noexcept {

@@ -79,9 +79,9 @@ class UniqueFunction<R(Args...), Capacity> {
   };
 
   template <class D>
-  static constexpr bool kInline = sizeof(D) <= Capacity &&
-                                  alignof(D) <= alignof(std::max_align_t) &&
-                                  std::is_nothrow_move_constructible_v<D>;
+  static constexpr bool kInline =
+      sizeof(D) <= Capacity &&
+      alignof(D) <= alignof(std::max_align_t) && std::is_nothrow_move_constructible_v<D>;
 
   template <class D>
   static D& inline_ref(void* p) noexcept {
@@ -93,15 +93,15 @@ class UniqueFunction<R(Args...), Capacity> {
   }
 
   template <class D>
-  static constexpr Ops kInlineOps{
-      [](void* self, Args&&... args) -> R {
-        return std::invoke(inline_ref<D>(self), std::forward<Args>(args)...);
-      },
-      [](void* from, void* to) noexcept {
-        ::new (to) D(std::move(inline_ref<D>(from)));
-        inline_ref<D>(from).~D();
-      },
-      [](void* self) noexcept { inline_ref<D>(self).~D(); }};
+  static constexpr Ops kInlineOps{[](void* self, Args&&... args) -> R {
+                                    return std::invoke(inline_ref<D>(self),
+                                                       std::forward<Args>(args)...);
+                                  },
+                                  [](void* from, void* to) noexcept {
+                                    ::new (to) D(std::move(inline_ref<D>(from)));
+                                    inline_ref<D>(from).~D();
+                                  },
+                                  [](void* self) noexcept { inline_ref<D>(self).~D(); }};
 
   template <class D>
   static constexpr Ops kHeapOps{

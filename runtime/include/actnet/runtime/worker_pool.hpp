@@ -22,8 +22,8 @@ namespace actnet {
 
 struct WorkerPoolOptions {
   std::size_t threads = 4;
-  std::size_t capacity = 1024;  // jobs queued and not yet started
-  std::string name = "actnet-pool";  // thread names: <name>-<index>, cut to 15 characters
+  std::size_t capacity = 1024;             // jobs queued and not yet started
+  std::string name = "actnet-pool";        // thread names: <name>-<index>, cut to 15 characters
   std::shared_ptr<spdlog::logger> logger;  // default: log::default_logger()
 };
 
@@ -65,7 +65,9 @@ class WorkerPool {
   std::size_t pending() const noexcept { return queued_.load(std::memory_order_relaxed); }
   std::size_t threads() const noexcept { return workers_.size(); }
   std::size_t capacity() const noexcept { return capacity_; }
-  std::uint64_t completed_jobs() const noexcept { return completed_.load(std::memory_order_relaxed); }
+  std::uint64_t completed_jobs() const noexcept {
+    return completed_.load(std::memory_order_relaxed);
+  }
   std::uint64_t failed_jobs() const noexcept { return failed_.load(std::memory_order_relaxed); }
 
  private:
