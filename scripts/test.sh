@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run):
 #   1. setup, the Release build in build/, every test;
-#   2. an ASan+UBSan build (debug assertions on) in build/asan, every test;
-#   3. a TSan build in build/tsan, the tests labelled "concurrency";
+#   2. an ASan+UBSan build with clang 14 (debug assertions on) in build/asan, every test;
+#   3. a TSan build with clang 14 in build/tsan, the tests labelled "concurrency";
+# so g++ (stage 1) and clang (stages 2-3) both build everything warning-free.
 #   4. every libFuzzer target for ACTNET_FUZZ_SECONDS (default 20) each, if any exist.
 # Ends with the totals and exits non-zero on any failure.
 set -uo pipefail
@@ -61,12 +62,12 @@ build
 stage release build
 
 echo "== asan+ubsan build"
-build --dir build/asan --type RelWithDebInfo --asserts --sanitize address,undefined \
+CXX=clang++-14 build --dir build/asan --type RelWithDebInfo --asserts --sanitize address,undefined \
   -- -DACTNET_BUILD_DEMOS=ON -DACTNET_BUILD_BENCHMARKS=OFF
 stage asan build/asan
 
 echo "== tsan build"
-build --dir build/tsan --type RelWithDebInfo --asserts --sanitize thread --target concurrency-tests \
+CXX=clang++-14 build --dir build/tsan --type RelWithDebInfo --asserts --sanitize thread --target concurrency-tests \
   -- -DACTNET_BUILD_BENCHMARKS=OFF
 stage tsan build/tsan -L concurrency
 
