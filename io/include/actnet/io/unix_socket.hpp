@@ -1,0 +1,73 @@
+#pragma once
+// UnixListener is a listening unix stream socket that owns the file it binds. Unix socket
+// files outlive their server (a crash leaves one behind, and the next bind fails with
+// EADDRINUSE), so listen() removes a stale file first, but only after checking that nothing
+// answers on it: a live server's path is never stolen and a file that is not a socket is
+// never deleted. The listener removes its file when it closes, and only if the path still
+// names the very socket it created (not one a newer server put there since). Abstract names
+// (a leading '\0') live in the kernel, not the filesystem: no file, no stale check, no mode.
+// Connect to one with start_connect(unix_address(path)) (socket.hpp). The thread that owns
+// the listener (the supervisor at boot, then one loop) calls its methods. Two servers started
+// at the same instant on one path can still race (one may probe the other between its bind
+// and its listen); the check is for leftovers, not a lock.
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "actnet/io/result.hpp"
+#include "actnet/io/socket_address.hpp"
+#include "actnet/io/unique_fd.hpp"
+
+namespace actnet::io {
+
+// The sockaddr_un for `path`: a filesystem path, or an abstract name when it starts with '\0'.
+// Refused, with a message naming the path, when empty, longer than sun_path holds (107 bytes
+// for a path, which needs its NUL; 107 after the '\0' for an abstract name), or when a path
+// contains a NUL. Any thread.
+Result<SocketAddress> unix_address(std::string_view path);
+
+struct UnixListenOptions {
+  // Who may connect. Applied with chmod() right after bind() and before listen(), so no
+  // client gets in while the file still has the umask's mode. Unset keeps the umask's mode.
+  // Refused for abstract names, which have no file.
+  std::optional<mode_t> mode;
+  int backlog = 0;  // 0 means listen_backlog()
+};
+
+class UnixListener {
+ public:
+  // Errors: std::errc::address_in_use "address in use by a live server" (something accepts
+  // connections on the path), std::errc::file_exists (the path is not a socket; left
+  // untouched), std::errc::filename_too_long, or the failing call with its errno.
+  static Result<UnixListener> listen(std::string_view path, const UnixListenOptions& options = {});
+
+  UnixListener(UnixListener&& other) noexcept;
+  UnixListener& operator=(UnixListener&& other) noexcept;
+  UnixListener(const UnixListener&) = delete;
+  UnixListener& operator=(const UnixListener&) = delete;
+  ~UnixListener() { close(); }
+
+  int fd() const noexcept { return fd_.get(); }
+  const std::string& path() const noexcept { return path_; }  // as given to listen()
+  bool is_abstract() const noexcept { return !path_.empty() && path_[0] == '\0'; }
+  const SocketAddress& address() const noexcept { return address_; }
+
+  // Removes the file (if it is still ours), then closes the socket. Idempotent.
+  void close() noexcept;
+
+ private:
+  UnixListener(UniqueFd fd, std::string path, SocketAddress address) noexcept;
+
+  UniqueFd fd_;
+  std::string path_;
+  SocketAddress address_;
+  // The identity of the file bind() created; close() unlinks only that one.
+  bool owns_file_ = false;
+  dev_t dev_ = 0;
+  ino_t ino_ = 0;
+};
+
+}  // namespace actnet::io
