@@ -29,6 +29,16 @@ class Category final : public std::error_category {
         return "invalid argument";
       case Errc::timed_out:
         return "timed out";
+      case Errc::end_of_stream:
+        return "end of stream: the peer closed the connection";
+      case Errc::write_limit_exceeded:
+        return "outbound bytes passed write_hard_limit: the peer does not read fast enough";
+      case Errc::read_buffer_full:
+        return "inbound bytes reached read_buffer_cap without being consumed";
+      case Errc::unsupported:
+        return "not supported in this configuration";
+      case Errc::handler_failed:
+        return "a handler callback threw";
     }
     return "unknown actnet error " + std::to_string(value);
   }

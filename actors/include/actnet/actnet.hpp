@@ -13,5 +13,17 @@
 #include "actnet/runtime/unique_function.hpp"
 #include "actnet/runtime/worker_pool.hpp"
 
+#include "actnet/io/address.hpp"
 #include "actnet/io/result.hpp"
+#include "actnet/io/socket_address.hpp"
+#include "actnet/io/socket_options.hpp"
+#include "actnet/io/status.hpp"
 #include "actnet/io/unique_fd.hpp"
+
+#include "actnet/action.hpp"
+#include "actnet/conn.hpp"
+#include "actnet/conn_ref.hpp"
+#include "actnet/engine.hpp"
+#include "actnet/engine_stats.hpp"
+#include "actnet/event_handler.hpp"
+#include "actnet/options.hpp"

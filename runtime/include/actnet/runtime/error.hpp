@@ -10,15 +10,20 @@ namespace actnet {
 
 enum class Errc {
   ok = 0,
-  mailbox_closed,     // the owner of a mailbox has stopped; the message was handed back
-  actor_stopped,      // the actor a ref named is gone (its slot may hold a newer actor)
-  actor_failed,       // the actor's receive() threw while handling the message
-  connection_closed,  // the connection a ref named is gone (its fd may be reused)
-  queue_full,         // a bounded queue is at capacity
-  pool_released,      // the worker pool no longer takes jobs
-  shutting_down,      // the engine is stopping or has stopped
-  invalid_argument,   // an argument or option is out of range
-  timed_out,          // a deadline passed first
+  mailbox_closed,        // the owner of a mailbox has stopped; the message was handed back
+  actor_stopped,         // the actor a ref named is gone (its slot may hold a newer actor)
+  actor_failed,          // the actor's receive() threw while handling the message
+  connection_closed,     // the connection a ref named is gone (its fd may be reused)
+  queue_full,            // a bounded queue is at capacity
+  pool_released,         // the worker pool no longer takes jobs
+  shutting_down,         // the engine is stopping or has stopped
+  invalid_argument,      // an argument or option is out of range
+  timed_out,             // a deadline passed first
+  end_of_stream,         // the peer closed its side of the connection
+  write_limit_exceeded,  // a connection's outbound bytes passed Options::write_hard_limit
+  read_buffer_full,      // a connection's inbound bytes reached Options::read_buffer_cap unread
+  unsupported,           // not possible with this configuration (e.g. dup() with many listeners)
+  handler_failed,        // a handler callback threw; the connection was closed
 };
 
 // Thread-safe; the category object lives for the whole program.

@@ -1,0 +1,136 @@
+#pragma once
+// Conn is one TCP connection as its event loop sees it: the socket, the inbound and
+// outbound buffers, and the user's per-connection context. It is the loop-only view: every
+// method must be called on the connection's loop (inside a handler callback, or a message
+// the loop runs), which debug builds assert. Other threads use ref().
+//
+// The loop owns its Conns in a slab and reuses them. A Conn& is valid until on_close
+// returns; keep a ConnRef, never the reference, beyond that.
+
+#include <any>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <limits>
+#include <span>
+#include <string_view>
+#include <system_error>
+
+#include "actnet/conn_ref.hpp"
+#include "actnet/io/elastic_ring_buffer.hpp"
+#include "actnet/io/mixed_buffer.hpp"
+#include "actnet/io/poller.hpp"
+#include "actnet/io/result.hpp"
+#include "actnet/io/socket_address.hpp"
+#include "actnet/io/socket_options.hpp"
+#include "actnet/io/status.hpp"
+#include "actnet/io/unique_fd.hpp"
+#include "actnet/runtime/completion.hpp"
+
+namespace actnet {
+
+namespace detail {
+class EventLoop;
+}
+
+class Conn {
+ public:
+  static constexpr std::size_t kAll = std::numeric_limits<std::size_t>::max();
+
+  // ---- reading (loop thread). Views stay valid until the next call on this Conn.
+  // Up to n buffered bytes, contiguous, not consumed (copies only when they wrap the ring).
+  std::string_view peek(std::size_t n = kAll);
+  // Up to n buffered bytes, consumed.
+  std::string_view next(std::size_t n = kAll);
+  std::size_t discard(std::size_t n = kAll);
+  std::size_t read(std::span<char> dst);
+  std::size_t inbound_buffered() const;
+
+  // ---- writing (loop thread). The socket is tried first; what the kernel does not take is
+  // buffered and sent when the socket is writable. `done` runs once, on this loop, when the
+  // bytes reached the kernel or with the error that stopped them. Errors: connection_closed
+  // on a closed connection, write_limit_exceeded (the connection is then closed).
+  std::error_code write(std::string_view bytes, Completion done = {});
+  std::error_code writev(std::span<const std::string_view> parts, Completion done = {});
+  // Tries to hand buffered bytes to the kernel now.
+  std::error_code flush();
+  std::size_t outbound_buffered() const;
+
+  // ---- identity (loop thread)
+  ConnRef ref() const;
+  std::size_t loop_index() const noexcept;
+  const io::SocketAddress& local_address() const noexcept { return local_; }
+  const io::SocketAddress& remote_address() const noexcept { return remote_; }
+  int fd() const noexcept { return fd_.get(); }
+  // A duplicate of the socket, close-on-exec, that the caller owns.
+  Result<io::UniqueFd> dup() const;
+  bool is_open() const noexcept { return state_ == State::open; }
+
+  // ---- the user's context (loop thread)
+  template <class T, class... Args>
+  T& emplace_context(Args&&... args) {
+    return context_.emplace<T>(std::forward<Args>(args)...);
+  }
+  template <class T>
+  T* context() noexcept {
+    return std::any_cast<T>(&context_);
+  }
+  void reset_context() noexcept { context_.reset(); }
+
+  // ---- socket options (loop thread)
+  io::Status set_no_delay(bool on);
+  io::Status set_keep_alive(bool on);
+  io::Status set_keep_alive(const io::KeepAlive& params);
+  io::Status set_read_buffer(int bytes);
+  io::Status set_write_buffer(int bytes);
+  io::Status set_linger(const io::Linger& linger);
+
+  // ---- closing (loop thread): flushes what it can without waiting, then closes; on_close
+  // runs before this returns. Idempotent.
+  void close();
+
+  Conn(const Conn&) = delete;
+  Conn& operator=(const Conn&) = delete;
+
+ private:
+  friend class detail::EventLoop;
+  enum class State : std::uint8_t { free, open, closed };
+  struct Pending {
+    std::uint64_t end;  // stream offset the bytes end at
+    Completion done;
+  };
+
+  Conn(detail::EventLoop& loop, io::BufferPool& pool, std::size_t read_cap, std::size_t write_cap);
+
+  // The loop's side: see conn.cpp.
+  void open(io::UniqueFd fd, const io::SocketAddress& local, const io::SocketAddress& peer,
+            std::uint32_t slot, std::uint32_t generation);
+  std::error_code queue(std::span<const std::string_view> parts, Completion done);
+  bool read_ready(std::size_t budget, bool& more);  // false: the connection closed
+  void write_ready();
+  void close_with(std::error_code error);
+  void finish_pending(std::error_code error);
+  void update_interest();
+  void check_water();
+  void reset() noexcept;
+  std::uint64_t token() const noexcept;
+
+  detail::EventLoop& loop_;
+  io::UniqueFd fd_;
+  io::SocketAddress local_, remote_;
+  io::ElasticRingBuffer inbound_;
+  io::MixedBuffer outbound_;
+  std::any context_;
+  std::deque<Pending> pending_;
+  std::uint64_t queued_total_ = 0;   // bytes ever accepted for writing
+  std::uint64_t flushed_total_ = 0;  // bytes ever handed to the kernel
+  std::uint32_t slot_ = 0;
+  std::uint32_t generation_ = 0;
+  io::Interest interest_ = io::Interest::none;
+  State state_ = State::free;
+  bool paused_ = false;      // backpressure: reading stopped
+  bool read_ready_ = false;  // edge-triggered: readable bytes left behind by the chunk limit
+  bool draining_ = false;    // engine stopping: reading stopped for good
+};
+
+}  // namespace actnet

@@ -1,0 +1,67 @@
+#pragma once
+// ConnRef is how any thread reaches a connection: a small copyable value naming the
+// connection's loop (by its mailbox), its slot and its generation — never a pointer to the
+// connection. Each call is a message to the loop, and its optional completion runs on the
+// loop with the outcome. A ref whose connection has closed completes with
+// Errc::connection_closed and can never reach a newer connection that reuses the slot or
+// the file descriptor (the class of bug behind gnet #621 and #465).
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "actnet/runtime/completion.hpp"
+
+namespace actnet {
+
+namespace detail {
+class LoopInbox;
+}
+
+class ConnRef {
+ public:
+  ConnRef() = default;  // names nothing: every call fails with connection_closed
+
+  // Any thread. Queues bytes for the connection. `done` runs once, on the loop, when the
+  // bytes were handed to the kernel (success), or with the error that stopped them
+  // (connection_closed, shutting_down, ...). The return value says whether the message was
+  // queued; when it was not, `done` has already run on this thread.
+  std::error_code async_write(std::string bytes, Completion done = {}) const;
+  std::error_code async_write(std::string_view bytes, Completion done = {}) const {
+    return async_write(std::string(bytes), std::move(done));
+  }
+  std::error_code async_write(const char* bytes, Completion done = {}) const {
+    return async_write(std::string(bytes), std::move(done));
+  }
+  // Any thread: several buffers, written in order as one.
+  std::error_code async_writev(std::vector<std::string> parts, Completion done = {}) const;
+
+  // Any thread: runs the handler's on_traffic for the connection even with no new bytes.
+  std::error_code wake(Completion done = {}) const;
+
+  // Any thread: closes the connection (on_close runs on its loop).
+  std::error_code close(Completion done = {}) const;
+
+  // Any thread.
+  std::uint32_t slot() const noexcept { return slot_; }
+  std::uint32_t generation() const noexcept { return generation_; }
+  explicit operator bool() const noexcept { return inbox_ != nullptr; }
+  friend bool operator==(const ConnRef& a, const ConnRef& b) noexcept {
+    return a.inbox_ == b.inbox_ && a.slot_ == b.slot_ && a.generation_ == b.generation_;
+  }
+
+ private:
+  friend class Conn;
+  ConnRef(std::shared_ptr<detail::LoopInbox> inbox, std::uint32_t slot, std::uint32_t generation)
+      : inbox_(std::move(inbox)), slot_(slot), generation_(generation) {}
+
+  std::shared_ptr<detail::LoopInbox> inbox_;  // outlives the loop: late sends fail cleanly
+  std::uint32_t slot_ = 0;
+  std::uint32_t generation_ = 0;
+};
+
+}  // namespace actnet

@@ -1,0 +1,27 @@
+#pragma once
+// A snapshot of what each loop has done, for dashboards and tests (Engine::stats()).
+
+#include <chrono>
+#include <cstdint>
+#include <vector>
+
+namespace actnet {
+
+struct LoopStats {
+  std::size_t loop = 0;
+  std::int64_t connections = 0;
+  std::uint64_t bytes_in = 0;
+  std::uint64_t bytes_out = 0;
+  std::uint64_t messages_handled = 0;  // mailbox messages run by the loop
+  std::size_t mailbox_depth = 0;       // queued now (approximate)
+  std::chrono::nanoseconds longest_turn{0};
+  std::uint64_t watchdog_hits = 0;  // turns that ran past Options::watchdog_threshold
+};
+
+struct EngineStats {
+  std::vector<LoopStats> loops;
+  std::uint64_t accepted = 0;               // connections accepted so far
+  std::uint64_t shed_on_fd_exhaustion = 0;  // connections closed at once for want of fds
+};
+
+}  // namespace actnet

@@ -1,0 +1,388 @@
+#include "actnet/conn.hpp"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+
+#include "actnet/io/socket_options.hpp"
+#include "actnet/runtime/error.hpp"
+#include "event_loop.hpp"
+
+namespace actnet {
+namespace {
+
+constexpr std::size_t kMaxIov = 64;           // iovecs per writev; more waits for the next round
+constexpr std::size_t kReadStep = 16 * 1024;  // the least free space a read asks for
+
+std::error_code errno_code(int err) {
+  return {err, std::system_category()};
+}
+
+// sendmsg with MSG_NOSIGNAL: a peer that vanished is an error value, not SIGPIPE.
+ssize_t send_iov(int fd, iovec* iov, std::size_t count) {
+  msghdr msg{};
+  msg.msg_iov = iov;
+  msg.msg_iovlen = count;
+  ssize_t n;
+  while ((n = ::sendmsg(fd, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
+  }
+  return n;
+}
+
+}  // namespace
+
+Conn::Conn(detail::EventLoop& loop, io::BufferPool& pool, std::size_t read_cap,
+           std::size_t write_cap)
+    : loop_(loop), inbound_(pool, read_cap), outbound_(pool, write_cap) {}
+
+// ---- the loop's side -----------------------------------------------------------------
+
+void Conn::open(io::UniqueFd fd, const io::SocketAddress& local, const io::SocketAddress& peer,
+                std::uint32_t slot, std::uint32_t generation) {
+  fd_ = std::move(fd);
+  local_ = local;
+  remote_ = peer;
+  slot_ = slot;
+  generation_ = generation == 0 ? 1 : generation;
+  state_ = State::open;
+  paused_ = read_ready_ = draining_ = false;
+  queued_total_ = flushed_total_ = 0;
+  interest_ = io::Interest::readable;
+  if (loop_.options().edge_triggered) {
+    interest_ = io::Interest::readable | io::Interest::writable | io::Interest::edge_triggered;
+  }
+}
+
+std::uint64_t Conn::token() const noexcept {
+  return static_cast<std::uint64_t>(slot_) | (static_cast<std::uint64_t>(generation_) << 32);
+}
+
+void Conn::reset() noexcept {
+  fd_.reset();  // only now: the fd number cannot be reused while the turn still runs
+  inbound_.clear();
+  outbound_.clear();
+  context_.reset();
+  pending_.clear();
+  state_ = State::free;
+  generation_ = (generation_ + 1) & 0x7FFF'FFFF;  // stale refs stop matching here
+  if (generation_ == 0) generation_ = 1;
+}
+
+bool Conn::read_ready(std::size_t budget, bool& more) {
+  more = false;
+  std::size_t total = 0;
+  bool eof = false;
+  std::error_code failure;
+  const bool level = !loop_.options().edge_triggered;
+  while (total < budget) {
+    if (inbound_.available() == 0) {
+      failure = Errc::read_buffer_full;
+      break;
+    }
+    inbound_.reserve(std::min(inbound_.available(), std::max(kReadStep, inbound_.capacity())));
+    iovec iov[2];
+    const std::size_t count = inbound_.writable_iovecs(iov);
+    // Never read past the chunk limit in one go.
+    std::size_t room = budget - total;
+    for (std::size_t i = 0; i < count; ++i) {
+      iov[i].iov_len = std::min(iov[i].iov_len, room);
+      room -= iov[i].iov_len;
+    }
+    const ssize_t n = ::readv(fd_.get(), iov, static_cast<int>(count));
+    if (n > 0) {
+      inbound_.commit_write(static_cast<std::size_t>(n));
+      total += static_cast<std::size_t>(n);
+      if (level) break;  // level-triggered: epoll reports the rest next turn
+      continue;
+    }
+    if (n == 0) {
+      eof = true;
+      break;
+    }
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) failure = errno_code(errno);
+    break;
+  }
+  if (!level && total >= budget && !eof && !failure) more = true;
+  loop_.counters().bytes_in.fetch_add(total, std::memory_order_relaxed);
+
+  if (total > 0) {
+    const Action action =
+        loop_.call("on_traffic", this, [&] { return loop_.handler().on_traffic(*this); });
+    if (!is_open()) return false;
+    loop_.apply(*this, action);
+    if (!is_open()) return false;
+  }
+  if (eof) {
+    close_with(Errc::end_of_stream);
+    return false;
+  }
+  if (failure) {
+    close_with(failure);
+    return false;
+  }
+  return true;
+}
+
+std::error_code Conn::queue(std::span<const std::string_view> parts, Completion done) {
+  if (state_ != State::open) {
+    complete(done, Errc::connection_closed);
+    return Errc::connection_closed;
+  }
+  std::size_t total = 0;
+  for (std::string_view p : parts)
+    total += p.size();
+  std::size_t sent = 0;
+  if (outbound_.empty() && total > 0) {
+    // The socket first: most writes never touch the buffer.
+    iovec iov[kMaxIov];
+    const std::size_t count = std::min(parts.size(), kMaxIov);
+    for (std::size_t i = 0; i < count; ++i)
+      iov[i] = {const_cast<char*>(parts[i].data()), parts[i].size()};
+    const ssize_t n = send_iov(fd_.get(), iov, count);
+    if (n >= 0) {
+      sent = static_cast<std::size_t>(n);
+    } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
+      const std::error_code error = errno_code(errno);
+      complete(done, error);
+      close_with(error);
+      return error;
+    }
+  }
+  std::size_t skip = sent;
+  for (std::string_view p : parts) {
+    if (skip >= p.size()) {
+      skip -= p.size();
+      continue;
+    }
+    outbound_.write(p.substr(skip));
+    skip = 0;
+  }
+  queued_total_ += total;
+  flushed_total_ += sent;
+  loop_.counters().bytes_out.fetch_add(sent, std::memory_order_relaxed);
+  if (done) {
+    if (flushed_total_ >= queued_total_) {
+      complete(done, {});
+    } else {
+      pending_.push_back({queued_total_, std::move(done)});
+    }
+  }
+  if (!outbound_.empty()) {
+    update_interest();
+    check_water();
+    if (state_ != State::open) return Errc::write_limit_exceeded;
+  }
+  return {};
+}
+
+void Conn::write_ready() {
+  while (!outbound_.empty()) {
+    iovec iov[kMaxIov];
+    const std::size_t count = outbound_.readable_iovecs(iov);
+    std::size_t offered = 0;
+    for (std::size_t i = 0; i < count; ++i)
+      offered += iov[i].iov_len;
+    const ssize_t n = send_iov(fd_.get(), iov, count);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      close_with(errno_code(errno));
+      return;
+    }
+    outbound_.discard(static_cast<std::size_t>(n));
+    flushed_total_ += static_cast<std::size_t>(n);
+    loop_.counters().bytes_out.fetch_add(static_cast<std::size_t>(n), std::memory_order_relaxed);
+    if (static_cast<std::size_t>(n) < offered) break;  // the kernel is full
+  }
+  while (!pending_.empty() && pending_.front().end <= flushed_total_) {
+    Completion done = std::move(pending_.front().done);
+    pending_.pop_front();
+    complete(done, {});
+  }
+  if (state_ != State::open) return;
+  if (outbound_.empty()) update_interest();
+  check_water();
+}
+
+void Conn::update_interest() {
+  if (state_ != State::open) return;
+  const bool reading = !paused_ && !draining_;
+  io::Interest want = io::Interest::none;
+  if (loop_.options().edge_triggered) {
+    want = io::Interest::writable | io::Interest::edge_triggered;
+    if (reading) want |= io::Interest::readable;
+  } else {
+    if (reading) want |= io::Interest::readable;
+    if (!outbound_.empty()) want |= io::Interest::writable;
+  }
+  if (want == interest_) return;
+  interest_ = want;
+  if (auto changed = loop_.poller().modify(fd_.get(), want, token()); !changed) {
+    loop_.logger().error("loop {}: cannot change interest: {}", loop_.index(),
+                         changed.error().message);
+  }
+}
+
+void Conn::check_water() {
+  const ResolvedOptions& o = loop_.options();
+  const std::size_t size = outbound_.buffered();
+  if (size > o.write_hard_limit) {
+    loop_.logger().warn("loop {}: closing {}: {} bytes outbound passed write_hard_limit {}",
+                        loop_.index(), remote_.to_string(), size, o.write_hard_limit);
+    close_with(Errc::write_limit_exceeded);
+    return;
+  }
+  if (!paused_ && size > o.write_high_water) {
+    paused_ = true;
+    update_interest();
+    loop_.call("on_backpressure", this, [&] {
+      loop_.handler().on_backpressure(*this, true);
+      return Action::none;
+    });
+  } else if (paused_ && size <= o.write_low_water) {
+    paused_ = false;
+    update_interest();
+    if (o.edge_triggered) loop_.read_again(*this);  // bytes may wait with no new edge
+    loop_.call("on_backpressure", this, [&] {
+      loop_.handler().on_backpressure(*this, false);
+      return Action::none;
+    });
+  }
+}
+
+void Conn::finish_pending(std::error_code error) {
+  while (!pending_.empty()) {
+    Completion done = std::move(pending_.front().done);
+    pending_.pop_front();
+    complete(done, error);
+  }
+}
+
+void Conn::close_with(std::error_code error) {
+  if (state_ != State::open) return;
+  state_ = State::closed;
+  if (!outbound_.empty()) {
+    // One last try without waiting, so a close right after a write usually delivers it.
+    iovec iov[kMaxIov];
+    const std::size_t count = outbound_.readable_iovecs(iov);
+    const ssize_t n = send_iov(fd_.get(), iov, count);
+    if (n > 0) {
+      outbound_.discard(static_cast<std::size_t>(n));
+      flushed_total_ += static_cast<std::size_t>(n);
+      loop_.counters().bytes_out.fetch_add(static_cast<std::size_t>(n), std::memory_order_relaxed);
+    }
+  }
+  (void)loop_.poller().remove(fd_.get());
+  while (!pending_.empty() && pending_.front().end <= flushed_total_) {
+    Completion done = std::move(pending_.front().done);
+    pending_.pop_front();
+    complete(done, {});
+  }
+  finish_pending(error ? error : make_error_code(Errc::connection_closed));
+  loop_.counters().connections.fetch_sub(1, std::memory_order_relaxed);
+  const Action action =
+      loop_.call("on_close", nullptr, [&] { return loop_.handler().on_close(*this, error); });
+  if (action == Action::shutdown) loop_.apply(*this, action);
+  loop_.release_later(*this);
+}
+
+// ---- the user's side (loop thread) ---------------------------------------------------
+
+std::string_view Conn::peek(std::size_t n) {
+  ACTNET_ASSERT_OWNER(loop_.owner());
+  return inbound_.peek(std::min(n, inbound_.buffered()));
+}
+
+std::string_view Conn::next(std::size_t n) {
+  ACTNET_ASSERT_OWNER(loop_.owner());
+  return inbound_.next(std::min(n, inbound_.buffered()));
+}
+
+std::size_t Conn::discard(std::size_t n) {
+  ACTNET_ASSERT_OWNER(loop_.owner());
+  return inbound_.discard(std::min(n, inbound_.buffered()));
+}
+
+std::size_t Conn::read(std::span<char> dst) {
+  ACTNET_ASSERT_OWNER(loop_.owner());
+  return inbound_.read(dst);
+}
+
+std::size_t Conn::inbound_buffered() const {
+  ACTNET_ASSERT_OWNER(loop_.owner());
+  return inbound_.buffered();
+}
+
+std::error_code Conn::write(std::string_view bytes, Completion done) {
+  ACTNET_ASSERT_OWNER(loop_.owner());
+  return queue({&bytes, 1}, std::move(done));
+}
+
+std::error_code Conn::writev(std::span<const std::string_view> parts, Completion done) {
+  ACTNET_ASSERT_OWNER(loop_.owner());
+  return queue(parts, std::move(done));
+}
+
+std::error_code Conn::flush() {
+  ACTNET_ASSERT_OWNER(loop_.owner());
+  if (state_ != State::open) return Errc::connection_closed;
+  write_ready();
+  return state_ == State::open ? std::error_code{} : make_error_code(Errc::connection_closed);
+}
+
+std::size_t Conn::outbound_buffered() const {
+  ACTNET_ASSERT_OWNER(loop_.owner());
+  return outbound_.buffered();
+}
+
+ConnRef Conn::ref() const {
+  ACTNET_ASSERT_OWNER(loop_.owner());
+  return ConnRef(loop_.inbox(), slot_, generation_);
+}
+
+std::size_t Conn::loop_index() const noexcept {
+  return loop_.index();
+}
+
+Result<io::UniqueFd> Conn::dup() const {
+  ACTNET_ASSERT_OWNER(loop_.owner());
+  const int copy = ::fcntl(fd_.get(), F_DUPFD_CLOEXEC, 0);
+  if (copy < 0) return Error{errno_code(errno), "dup of connection fd failed"};
+  return io::UniqueFd(copy);
+}
+
+io::Status Conn::set_no_delay(bool on) {
+  ACTNET_ASSERT_OWNER(loop_.owner());
+  return io::set_tcp_no_delay(fd_.get(), on);
+}
+io::Status Conn::set_keep_alive(bool on) {
+  ACTNET_ASSERT_OWNER(loop_.owner());
+  return io::set_keep_alive(fd_.get(), on);
+}
+io::Status Conn::set_keep_alive(const io::KeepAlive& params) {
+  ACTNET_ASSERT_OWNER(loop_.owner());
+  return io::set_keep_alive(fd_.get(), params);
+}
+io::Status Conn::set_read_buffer(int bytes) {
+  ACTNET_ASSERT_OWNER(loop_.owner());
+  return io::set_recv_buffer(fd_.get(), bytes);
+}
+io::Status Conn::set_write_buffer(int bytes) {
+  ACTNET_ASSERT_OWNER(loop_.owner());
+  return io::set_send_buffer(fd_.get(), bytes);
+}
+io::Status Conn::set_linger(const io::Linger& linger) {
+  ACTNET_ASSERT_OWNER(loop_.owner());
+  return io::set_linger(fd_.get(), linger);
+}
+
+void Conn::close() {
+  ACTNET_ASSERT_OWNER(loop_.owner());
+  close_with({});
+}
+
+}  // namespace actnet

@@ -1,0 +1,204 @@
+#include "actnet/engine.hpp"
+
+#include <fcntl.h>
+
+#include <future>
+#include <thread>
+
+#include "actnet/runtime/error.hpp"
+#include "actnet/runtime/log.hpp"
+#include "engine_core.hpp"
+#include "loop_message.hpp"
+#include "supervisor.hpp"
+
+namespace actnet {
+namespace detail {
+
+EngineCore::EngineCore(EventHandler& h, ResolvedOptions o, std::shared_ptr<spdlog::logger> l)
+    : handler(h), options(std::move(o)), logger(std::move(l)) {
+  for (std::size_t i = 0; i < options.loops; ++i)
+    counters.push_back(std::make_unique<LoopCounters>());
+}
+
+bool EngineCore::request_stop(std::chrono::milliseconds deadline) {
+  if (stop_requested.exchange(true, std::memory_order_acq_rel)) return false;
+  (void)supervisor_inbox.push([deadline](Supervisor& s) { s.stop(deadline); });
+  return true;
+}
+
+void EngineCore::loop_finished(std::size_t index) {
+  (void)supervisor_inbox.push([index](Supervisor& s) { s.loop_finished(index); });
+}
+
+// An engine being served on a thread of its own (start()).
+struct Runner {
+  std::shared_ptr<EngineCore> core;
+  std::thread thread;
+  std::promise<io::Status> boot;
+  std::promise<io::Status> done;
+  std::shared_future<io::Status> outcome = done.get_future().share();
+};
+
+namespace {
+
+Result<std::shared_ptr<EngineCore>> make_core(EventHandler& handler, const Options& options) {
+  auto resolved = validate(options);
+  if (!resolved) return resolved.error();
+  std::shared_ptr<spdlog::logger> logger = options.logger;
+  if (!logger) {
+    try {
+      logger = options.log_path.empty() && options.log_level == spdlog::level::info
+                   ? log::default_logger()
+                   : log::make_logger({.level = options.log_level, .path = options.log_path});
+    } catch (const std::system_error& e) {
+      return Error{e.code(), e.what()};
+    }
+  }
+  return std::make_shared<EngineCore>(handler, std::move(*resolved), std::move(logger));
+}
+
+}  // namespace
+}  // namespace detail
+
+// ---- Engine ------------------------------------------------------------------------------
+
+std::size_t Engine::count_connections() const {
+  if (!core_) return 0;
+  std::int64_t total = 0;
+  for (const auto& c : core_->counters)
+    total += c->connections.load(std::memory_order_relaxed);
+  return total > 0 ? static_cast<std::size_t>(total) : 0;
+}
+
+Result<io::UniqueFd> Engine::dup() const {
+  if (!core_ || core_->stop_requested.load()) {
+    return Error{make_error_code(Errc::shutting_down), "dup: the engine is stopping"};
+  }
+  std::lock_guard lock(core_->listeners_mutex);
+  if (core_->listener_fds.size() != 1) {
+    return Error{make_error_code(Errc::unsupported),
+                 "dup: the engine has " + std::to_string(core_->listener_fds.size()) +
+                     " listeners; dup needs exactly one"};
+  }
+  const int copy = ::fcntl(core_->listener_fds.front(), F_DUPFD_CLOEXEC, 0);
+  if (copy < 0)
+    return Error{std::error_code(errno, std::system_category()), "dup of the listener failed"};
+  return io::UniqueFd(copy);
+}
+
+std::vector<io::SocketAddress> Engine::listen_addresses() const {
+  if (!core_) return {};
+  std::lock_guard lock(core_->listeners_mutex);
+  return core_->bound;
+}
+
+std::error_code Engine::stop(std::chrono::milliseconds deadline) const {
+  if (!core_) return Errc::shutting_down;
+  return core_->request_stop(deadline) ? std::error_code{} : make_error_code(Errc::shutting_down);
+}
+
+std::error_code Engine::stop() const {
+  if (!core_) return Errc::shutting_down;
+  return stop(core_->options.stop_timeout);
+}
+
+bool Engine::stopped() const {
+  return !core_ || core_->stopped.load(std::memory_order_acquire);
+}
+
+EngineStats Engine::stats() const {
+  EngineStats s;
+  if (!core_) return s;
+  s.accepted = core_->accepted.load(std::memory_order_relaxed);
+  s.shed_on_fd_exhaustion = core_->shed.load(std::memory_order_relaxed);
+  for (std::size_t i = 0; i < core_->counters.size(); ++i) {
+    const detail::LoopCounters& c = *core_->counters[i];
+    LoopStats l;
+    l.loop = i;
+    l.connections = c.connections.load(std::memory_order_relaxed);
+    l.bytes_in = c.bytes_in.load(std::memory_order_relaxed);
+    l.bytes_out = c.bytes_out.load(std::memory_order_relaxed);
+    l.messages_handled = c.messages.load(std::memory_order_relaxed);
+    l.longest_turn = std::chrono::nanoseconds(c.longest_turn_ns.load(std::memory_order_relaxed));
+    l.watchdog_hits = c.watchdog_hits.load(std::memory_order_relaxed);
+    if (i < core_->inboxes.size()) l.mailbox_depth = core_->inboxes[i]->mailbox.size_approx();
+    s.loops.push_back(l);
+  }
+  return s;
+}
+
+// ---- run / rotate / start ----------------------------------------------------------------
+
+io::Status rotate(EventHandler& handler, std::vector<std::string> addresses,
+                  const Options& options) {
+  auto core = detail::make_core(handler, options);
+  if (!core) return core.error();
+  io::Status outcome = io::ok_status();
+  {
+    detail::Supervisor supervisor(*core, std::move(addresses));
+    outcome = supervisor.boot();
+    if (outcome) {
+      supervisor.serve();
+    } else {
+      supervisor.stop(std::chrono::milliseconds(0));
+      supervisor.serve();
+    }
+  }
+  (*core)->stopped.store(true, std::memory_order_release);
+  return outcome;
+}
+
+io::Status run(EventHandler& handler, std::string_view address, const Options& options) {
+  return rotate(handler, {std::string(address)}, options);
+}
+
+Result<RunningEngine> start(EventHandler& handler, std::vector<std::string> addresses,
+                            const Options& options) {
+  auto core = detail::make_core(handler, options);
+  if (!core) return core.error();
+  auto runner = std::make_unique<detail::Runner>();
+  runner->core = *core;
+  auto booted = runner->boot.get_future();
+  runner->thread = std::thread([r = runner.get(), addresses = std::move(addresses)]() mutable {
+    io::Status outcome = io::ok_status();
+    {
+      detail::Supervisor supervisor(r->core, std::move(addresses));
+      outcome = supervisor.boot();
+      r->boot.set_value(outcome);
+      if (!outcome) supervisor.stop(std::chrono::milliseconds(0));
+      supervisor.serve();
+    }
+    r->core->stopped.store(true, std::memory_order_release);
+    r->done.set_value(outcome);
+  });
+  io::Status boot = booted.get();
+  if (!boot) {
+    runner->thread.join();
+    return boot.error();
+  }
+  return RunningEngine(std::move(runner));
+}
+
+RunningEngine::RunningEngine(std::unique_ptr<detail::Runner> runner) : runner_(std::move(runner)) {}
+RunningEngine::RunningEngine(RunningEngine&&) noexcept = default;
+RunningEngine& RunningEngine::operator=(RunningEngine&&) noexcept = default;
+
+RunningEngine::~RunningEngine() {
+  if (!runner_) return;
+  (void)engine().stop();
+  (void)wait();
+}
+
+Engine RunningEngine::engine() const {
+  return runner_ ? Engine(runner_->core) : Engine();
+}
+
+io::Status RunningEngine::wait() {
+  if (!runner_)
+    return Error{make_error_code(Errc::invalid_argument), "wait on an empty RunningEngine"};
+  io::Status outcome = runner_->outcome.get();
+  if (runner_->thread.joinable()) runner_->thread.join();
+  return outcome;
+}
+
+}  // namespace actnet

@@ -1,0 +1,73 @@
+#pragma once
+// EngineCore is what one engine's actors share: what is fixed at boot (options, handler,
+// logger), the counters every loop publishes, and the supervisor's mailbox through which
+// loops and Engine handles talk to it. Owned by a shared_ptr, so the Engine handles users
+// copy stay valid after run() returned: their calls then fail cleanly.
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include <spdlog/logger.h>
+
+#include "actnet/event_handler.hpp"
+#include "actnet/io/socket_address.hpp"
+#include "actnet/options.hpp"
+#include "actnet/runtime/mailbox.hpp"
+#include "actnet/runtime/unique_function.hpp"
+
+namespace actnet::detail {
+
+class Supervisor;
+class LoopInbox;
+
+// Counters a loop publishes: written by the loop (connections also by the acceptor that
+// assigns them, watchdog_hits by the supervisor), read by anyone. All relaxed: they are
+// statistics, nothing synchronizes through them.
+struct LoopCounters {
+  std::atomic<std::int64_t> connections{0};
+  std::atomic<std::uint64_t> bytes_in{0};
+  std::atomic<std::uint64_t> bytes_out{0};
+  std::atomic<std::uint64_t> messages{0};
+  std::atomic<std::int64_t> longest_turn_ns{0};
+  std::atomic<std::uint64_t> watchdog_hits{0};
+  // For the watchdog: when the current turn started (0: waiting in epoll), and the user
+  // callback it is in (nullptr: none).
+  std::atomic<std::int64_t> turn_started_ns{0};
+  std::atomic<const char*> callback{nullptr};
+};
+
+using SupervisorTask = UniqueFunction<void(Supervisor&)>;
+
+struct EngineCore {
+  EngineCore(EventHandler& h, ResolvedOptions o, std::shared_ptr<spdlog::logger> l);
+
+  EventHandler& handler;
+  const ResolvedOptions options;
+  const std::shared_ptr<spdlog::logger> logger;
+  std::vector<std::unique_ptr<LoopCounters>> counters;  // one per loop, fixed at construction
+  std::vector<std::shared_ptr<LoopInbox>> inboxes;      // set at boot, for mailbox depths
+  Mailbox<SupervisorTask> supervisor_inbox{256};
+  std::atomic<std::uint64_t> accepted{0};
+  std::atomic<std::uint64_t> shed{0};
+
+  // Any thread: asks for a graceful stop. False when one was asked for already.
+  bool request_stop(std::chrono::milliseconds deadline);
+  // Loop thread, as its last act.
+  void loop_finished(std::size_t index);
+
+  // Listeners, for Engine::dup() and listen_addresses(); guarded because users may ask from
+  // any thread while the supervisor closes them.
+  std::mutex listeners_mutex;
+  std::vector<int> listener_fds;
+  std::vector<io::SocketAddress> bound;
+
+  std::atomic<bool> stop_requested{false};
+  std::atomic<bool> stopped{false};
+};
+
+}  // namespace actnet::detail

@@ -1,0 +1,342 @@
+#include "event_loop.hpp"
+
+#include <pthread.h>
+#include <sched.h>
+
+#include <algorithm>
+#include <system_error>
+
+#include "actnet/io/socket.hpp"
+#include "actnet/io/tcp_options.hpp"
+#include "actnet/runtime/error.hpp"
+#include "actnet/runtime/log.hpp"
+
+namespace actnet::detail {
+namespace {
+
+// Tokens in the poller: a connection is slot | generation << 32 (generation < 2^31); the
+// high bit marks the loop's own descriptors.
+constexpr std::uint64_t kOwnBit = std::uint64_t{1} << 63;
+constexpr std::uint64_t kMailboxToken = kOwnBit | 0xFFFF'FFFF;
+
+std::int64_t now_ns() noexcept {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+EventLoop::EventLoop(EngineCore& core, std::size_t index)
+    : core_(core),
+      index_(index),
+      inbox_(std::make_shared<LoopInbox>()),
+      counters_(*core.counters.at(index)) {
+  auto poller = io::make_default_poller();
+  if (!poller) throw std::system_error(poller.error().code, poller.error().message);
+  poller_ = std::move(*poller);
+  auto added = poller_->add(inbox_->mailbox.wakeup_fd(), io::Interest::readable, kMailboxToken);
+  if (!added) throw std::system_error(added.error().code, added.error().message);
+}
+
+EventLoop::~EventLoop() {
+  join();
+}
+
+void EventLoop::adopt_listener(io::UniqueFd listener) {
+  const std::uint64_t token = kOwnBit | listeners_.size();
+  auto added = poller_->add(listener.get(), io::Interest::readable, token);
+  if (!added) throw std::system_error(added.error().code, added.error().message);
+  listeners_.push_back(std::move(listener));
+  if (!reserve_) {
+    auto reserve = io::ReserveFd::open();
+    if (reserve) reserve_ = std::make_unique<io::ReserveFd>(std::move(*reserve));
+  }
+}
+
+void EventLoop::start() {
+  thread_ = std::thread([this] { run(); });
+  const std::string name = "actnet-loop-" + std::to_string(index_);
+  pthread_setname_np(thread_.native_handle(), name.substr(0, 15).c_str());
+}
+
+void EventLoop::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void EventLoop::run() {
+  owner_.bind_to_current_thread();
+  if (core_.options.lock_os_thread) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(static_cast<int>(index_ % std::max(1u, std::thread::hardware_concurrency())), &set);
+    if (pthread_setaffinity_np(pthread_self(), sizeof set, &set) != 0) {
+      core_.logger->warn("loop {}: could not pin to a CPU", index_);
+    }
+  }
+  while (!finished_)
+    turn();
+  core_.loop_finished(index_);
+}
+
+// One turn, in this order (DESIGN "The loop's turn"):
+//  1. wait for I/O: not at all when work is known to be waiting, else until woken;
+//  2. dispatch I/O events (read → on_traffic, flush writes), then edge-triggered leftovers;
+//  3. drain the mailbox, up to kMailboxBudget messages;
+//  4. (local deadlines: none yet)
+//  5. release the connections closed during the turn, so nothing dangles mid-turn.
+void EventLoop::turn() {
+  int timeout = -1;
+  if (mailbox_more_ || !read_again_.empty())
+    timeout = 0;
+  else if (draining_)
+    timeout = 10;  // look again whether everything has drained
+  const bool sleeping = timeout != 0 && inbox_->mailbox.prepare_to_sleep();
+  if (!sleeping) timeout = 0;
+  counters_.turn_started_ns.store(0, std::memory_order_relaxed);
+  auto events = poller_->wait(timeout);
+  if (sleeping) inbox_->mailbox.awake();
+  const std::int64_t start = now_ns();
+  counters_.turn_started_ns.store(start, std::memory_order_relaxed);
+
+  if (events) {
+    for (const io::PollEvent& ev : *events)
+      dispatch_io(ev.token, ev.ready);
+  } else {
+    core_.logger->error("loop {}: poller wait failed: {}", index_, events.error().message);
+  }
+  serve_read_again();
+
+  const std::size_t handled =
+      inbox_->mailbox.drain(kMailboxBudget, [this](LoopMessage& m) noexcept { handle(m); });
+  mailbox_more_ = handled == kMailboxBudget;
+  counters_.messages.fetch_add(handled, std::memory_order_relaxed);
+
+  release_closed();
+  if (draining_ && !finished_ && drained()) finish();
+
+  const std::int64_t took = now_ns() - start;
+  if (took > counters_.longest_turn_ns.load(std::memory_order_relaxed)) {
+    counters_.longest_turn_ns.store(took, std::memory_order_relaxed);
+  }
+}
+
+void EventLoop::dispatch_io(std::uint64_t token, io::Ready ready) {
+  if (token == kMailboxToken) {
+    inbox_->mailbox.acknowledge_wakeup();
+    return;
+  }
+  if (token & kOwnBit) {
+    accept_from(static_cast<std::size_t>(token & 0xFFFF'FFFF));
+    return;
+  }
+  Conn* conn = find({static_cast<std::uint32_t>(token), static_cast<std::uint32_t>(token >> 32)});
+  if (conn == nullptr) return;  // closed earlier in this turn
+  if (io::has(ready, io::Ready::writable)) conn->write_ready();
+  if (!conn->is_open()) return;
+  if (io::has(ready, io::Ready::readable | io::Ready::hang_up | io::Ready::error)) {
+    bool more = false;
+    const std::size_t budget =
+        core_.options.edge_triggered ? core_.options.edge_triggered_chunk : Conn::kAll;
+    if (conn->read_ready(budget, more) && more) read_again(*conn);
+  }
+}
+
+void EventLoop::read_again(Conn& conn) {
+  if (conn.read_ready_) return;
+  conn.read_ready_ = true;
+  read_again_.push_back(conn.slot_);
+}
+
+void EventLoop::serve_read_again() {
+  if (read_again_.empty()) return;
+  read_again_next_.swap(read_again_);
+  for (std::uint32_t slot : read_again_next_) {
+    Conn& conn = *conns_[slot];
+    conn.read_ready_ = false;
+    if (!conn.is_open() || conn.paused_ || conn.draining_) continue;
+    bool more = false;
+    if (conn.read_ready(core_.options.edge_triggered_chunk, more) && more) read_again(conn);
+  }
+  read_again_next_.clear();
+}
+
+Conn* EventLoop::find(ConnId id) noexcept {
+  if (id.slot >= conns_.size()) return nullptr;
+  Conn* conn = conns_[id.slot].get();
+  return conn->generation_ == id.generation && conn->is_open() ? conn : nullptr;
+}
+
+void EventLoop::accept_from(std::size_t listener) {
+  const int fd = listeners_[listener].get();
+  for (;;) {
+    auto accepted = io::accept_one(fd);
+    if (!accepted) {
+      if (reserve_ && io::ReserveFd::is_exhaustion(accepted.error())) {
+        core_.logger->warn("loop {}: out of file descriptors; closing a new connection at once",
+                           index_);
+        (void)reserve_->shed(fd);
+        continue;
+      }
+      core_.logger->error("loop {}: accept failed: {}", index_, accepted.error().message);
+      return;
+    }
+    if (!accepted->has_value()) return;  // drained: EAGAIN
+    if (draining_) continue;             // closes it: the engine is stopping
+    counters_.connections.fetch_add(1, std::memory_order_relaxed);
+    open_conn(std::move((*accepted)->fd), (*accepted)->peer);
+  }
+}
+
+void EventLoop::open_conn(io::UniqueFd fd, const io::SocketAddress& peer) {
+  const ResolvedOptions& o = core_.options;
+  io::TcpOptions tcp{.no_delay = o.tcp_nodelay,
+                     .keep_alive = o.tcp_keepalive,
+                     .recv_buffer = o.socket_recv_buffer,
+                     .send_buffer = o.socket_send_buffer};
+  if (peer.family() != AF_UNIX) {
+    if (auto applied = io::apply_tcp_options(fd.get(), tcp); !applied) {
+      core_.logger->warn("loop {}: {}", index_, applied.error().message);
+    }
+  }
+  auto local = io::local_address(fd.get());
+
+  std::uint32_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    slot = static_cast<std::uint32_t>(conns_.size());
+    conns_.push_back(
+        std::unique_ptr<Conn>(new Conn(*this, pool_, o.read_buffer_cap, o.write_buffer_cap)));
+  }
+  Conn& conn = *conns_[slot];
+  conn.open(std::move(fd), local ? *local : io::SocketAddress{}, peer, slot, conn.generation_);
+  if (auto added = poller_->add(conn.fd(), conn.interest_, conn.token()); !added) {
+    core_.logger->error("loop {}: cannot watch a new connection: {}", index_,
+                        added.error().message);
+    conn.state_ = Conn::State::closed;
+    counters_.connections.fetch_sub(1, std::memory_order_relaxed);
+    release_later(conn);
+    return;
+  }
+  const Action action = call("on_open", &conn, [&] { return core_.handler.on_open(conn); });
+  apply(conn, action);
+}
+
+void EventLoop::apply(Conn& conn, Action action) {
+  switch (action) {
+    case Action::none:
+      break;
+    case Action::close:
+      conn.close();
+      break;
+    case Action::shutdown:
+      core_.request_stop(core_.options.stop_timeout);
+      break;
+  }
+}
+
+void EventLoop::release_later(Conn& conn) {
+  closed_.push_back(conn.slot_);
+}
+
+void EventLoop::release_closed() {
+  for (std::uint32_t slot : closed_) {
+    conns_[slot]->reset();
+    free_slots_.push_back(slot);
+  }
+  closed_.clear();
+}
+
+void EventLoop::handle(LoopMessage& message) noexcept {
+  if (finished_) {  // the rest of a batch that was taken before a stop finished the loop
+    reject(message);
+    return;
+  }
+  std::visit(
+      [this](auto& m) noexcept {
+        using M = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<M, AcceptMsg>) {
+          if (draining_) {
+            counters_.connections.fetch_sub(1, std::memory_order_relaxed);
+            return;  // m.fd closes: the engine is stopping
+          }
+          open_conn(std::move(m.fd), m.peer);
+        } else if constexpr (std::is_same_v<M, TaskMsg>) {
+          m.run(*this);
+        } else {
+          Conn* conn = find(m.to);
+          if (conn == nullptr) {
+            complete(m.done, Errc::connection_closed);
+            return;
+          }
+          if constexpr (std::is_same_v<M, WriteMsg>) {
+            const std::string_view part = m.bytes;
+            (void)conn->queue({&part, 1}, std::move(m.done));
+          } else if constexpr (std::is_same_v<M, WritevMsg>) {
+            std::vector<std::string_view> parts(m.parts.begin(), m.parts.end());
+            (void)conn->queue(parts, std::move(m.done));
+          } else if constexpr (std::is_same_v<M, WakeMsg>) {
+            const Action action =
+                call("on_traffic", conn, [&] { return core_.handler.on_traffic(*conn); });
+            complete(m.done, {});
+            if (conn->is_open()) apply(*conn, action);
+          } else if constexpr (std::is_same_v<M, CloseMsg>) {
+            conn->close();
+            complete(m.done, {});
+          }
+        }
+      },
+      message);
+}
+
+void EventLoop::reject(LoopMessage& message) noexcept {
+  std::visit(
+      [this](auto& m) noexcept {
+        using M = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<M, AcceptMsg>) {
+          counters_.connections.fetch_sub(1, std::memory_order_relaxed);
+        } else if constexpr (!std::is_same_v<M, TaskMsg>) {
+          complete(m.done, Errc::shutting_down);
+        }
+      },
+      message);
+}
+
+void EventLoop::begin_drain() {
+  ACTNET_ASSERT_OWNER(owner_);
+  if (draining_) return;
+  draining_ = true;
+  for (io::UniqueFd& listener : listeners_)
+    (void)poller_->remove(listener.get());
+  listeners_.clear();
+  for (auto& conn : conns_) {
+    if (!conn->is_open()) continue;
+    conn->draining_ = true;
+    conn->update_interest();
+  }
+}
+
+bool EventLoop::drained() const noexcept {
+  if (inbox_->mailbox.size_approx() != 0) return false;
+  return std::none_of(conns_.begin(), conns_.end(),
+                      [](const auto& c) { return c->is_open() && c->outbound_buffered() != 0; });
+}
+
+void EventLoop::finish() {
+  ACTNET_ASSERT_OWNER(owner_);
+  if (finished_) return;
+  draining_ = true;
+  for (auto& conn : conns_) {
+    if (conn->is_open()) conn->close_with(Errc::shutting_down);
+  }
+  release_closed();
+  inbox_->mailbox.close([this](LoopMessage& m) noexcept { reject(m); });
+  for (io::UniqueFd& listener : listeners_)
+    (void)poller_->remove(listener.get());
+  listeners_.clear();
+  finished_ = true;
+}
+
+}  // namespace actnet::detail

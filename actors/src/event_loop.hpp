@@ -1,0 +1,116 @@
+#pragma once
+// EventLoop is an actor: one thread that owns an epoll, a mailbox, its connections and the
+// buffer pool they draw from. Nothing else touches those; other threads send messages
+// (loop_message.hpp). Its turn — wait, I/O, mailbox, release — is written once, in
+// EventLoop::turn() (event_loop.cpp).
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "actnet/conn.hpp"
+#include "actnet/io/buffer_pool.hpp"
+#include "actnet/io/poller.hpp"
+#include "actnet/io/reserve_fd.hpp"
+#include "actnet/runtime/error.hpp"
+#include "actnet/runtime/thread_owner.hpp"
+#include "engine_core.hpp"
+#include "loop_message.hpp"
+
+namespace actnet::detail {
+
+class EventLoop {
+ public:
+  static constexpr std::size_t kMailboxBudget = 256;  // messages per turn
+
+  // Supervisor thread. Creates the poller; throws std::system_error when it cannot.
+  EventLoop(EngineCore& core, std::size_t index);
+  ~EventLoop();
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+
+  // Supervisor thread, before start(): with reuse_port, the loop's own listeners.
+  void adopt_listener(io::UniqueFd listener);
+  // Supervisor thread.
+  void start();
+  void join();
+
+  // Any thread.
+  PushResult post(LoopMessage&& message) { return inbox_->mailbox.push(std::move(message)); }
+  const std::shared_ptr<LoopInbox>& inbox() const noexcept { return inbox_; }
+  LoopCounters& counters() noexcept { return counters_; }
+  std::size_t index() const noexcept { return index_; }
+
+  // Loop thread (Conn's side of the loop).
+  const ResolvedOptions& options() const noexcept { return core_.options; }
+  EventHandler& handler() noexcept { return core_.handler; }
+  io::Poller& poller() noexcept { return *poller_; }
+  const ThreadOwner& owner() const noexcept { return owner_; }
+  spdlog::logger& logger() noexcept { return *core_.logger; }
+  // Runs a user callback: publishes its name for the watchdog, and turns an exception into
+  // a log line and Errc::handler_failed for the connection.
+  template <class F>
+  Action call(const char* name, Conn* conn, F&& f) noexcept;
+  void apply(Conn& conn, Action action);  // what a callback's Action asks for
+  void release_later(Conn& conn);         // frees the slot at the end of the turn
+  void read_again(Conn& conn);            // edge-triggered: serve it next turn without an edge
+
+  // Loop thread, from TaskMsg: the two phases of a stop.
+  void begin_drain();
+  void finish();
+
+ private:
+  void run();
+  void turn();
+  void dispatch_io(std::uint64_t token, io::Ready ready);
+  void handle(LoopMessage& message) noexcept;
+  void reject(LoopMessage& message) noexcept;
+  void accept_from(std::size_t listener);
+  void open_conn(io::UniqueFd fd, const io::SocketAddress& peer);
+  Conn* find(ConnId id) noexcept;
+  void serve_read_again();
+  void release_closed();
+  bool drained() const noexcept;
+
+  EngineCore& core_;
+  const std::size_t index_;
+  ThreadOwner owner_;
+  std::shared_ptr<LoopInbox> inbox_;
+  std::unique_ptr<io::Poller> poller_;
+  io::BufferPool pool_;
+  LoopCounters& counters_;
+  std::vector<std::unique_ptr<Conn>> conns_;  // the slab: slot -> connection (reused)
+  std::vector<std::uint32_t> free_slots_;
+  std::vector<std::uint32_t> closed_;      // released at the end of the turn
+  std::vector<std::uint32_t> read_again_;  // edge-triggered, chunk limit reached
+  std::vector<std::uint32_t> read_again_next_;
+  std::vector<io::UniqueFd> listeners_;  // reuse_port only
+  std::unique_ptr<io::ReserveFd> reserve_;
+  std::thread thread_;
+  bool mailbox_more_ = false;  // the last drain hit its budget
+  bool draining_ = false;
+  bool finished_ = false;
+};
+
+template <class F>
+Action EventLoop::call(const char* name, Conn* conn, F&& f) noexcept {
+  counters_.callback.store(name, std::memory_order_relaxed);
+  Action action = Action::none;
+  try {
+    action = f();
+  } catch (const std::exception& e) {
+    core_.logger->error("loop {}: {} threw: {}", index_, name, e.what());
+    if (conn != nullptr) conn->close_with(Errc::handler_failed);
+  } catch (...) {
+    core_.logger->error("loop {}: {} threw a non-standard exception", index_, name);
+    if (conn != nullptr) conn->close_with(Errc::handler_failed);
+  }
+  counters_.callback.store(nullptr, std::memory_order_relaxed);
+  return action;
+}
+
+}  // namespace actnet::detail

@@ -1,0 +1,61 @@
+#pragma once
+// What other threads send an event loop. One variant, so a message costs no allocation of
+// its own; payload bytes are moved in by the sender.
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "actnet/io/socket_address.hpp"
+#include "actnet/io/unique_fd.hpp"
+#include "actnet/runtime/completion.hpp"
+#include "actnet/runtime/mailbox.hpp"
+#include "actnet/runtime/unique_function.hpp"
+
+namespace actnet::detail {
+
+class EventLoop;
+
+struct ConnId {
+  std::uint32_t slot;
+  std::uint32_t generation;
+};
+
+// A connection the acceptor took, for this loop to own.
+struct AcceptMsg {
+  io::UniqueFd fd;
+  io::SocketAddress peer;
+};
+struct WriteMsg {
+  ConnId to;
+  std::string bytes;
+  Completion done;
+};
+struct WritevMsg {
+  ConnId to;
+  std::vector<std::string> parts;
+  Completion done;
+};
+struct WakeMsg {
+  ConnId to;
+  Completion done;
+};
+struct CloseMsg {
+  ConnId to;
+  Completion done;
+};
+// Engine-internal work run on the loop (drain, force stop, ...).
+struct TaskMsg {
+  UniqueFunction<void(EventLoop&)> run;
+};
+
+using LoopMessage = std::variant<AcceptMsg, WriteMsg, WritevMsg, WakeMsg, CloseMsg, TaskMsg>;
+
+// The loop's mailbox, shared with every ConnRef so a late ref finds it closed, not freed.
+class LoopInbox {
+ public:
+  Mailbox<LoopMessage> mailbox{4096};
+};
+
+}  // namespace actnet::detail

@@ -1,0 +1,94 @@
+#pragma once
+// ElasticRingBuffer is a connection's inbound buffer: a RingBuffer that holds storage only
+// while it holds bytes. Most connections are idle most of the time, so an idle one must cost
+// no buffer: the block comes from the loop's BufferPool on the first write (or reserve) and
+// goes back to the pool as soon as the buffer is drained. It grows by doubling up to the
+// read cap, never beyond. It owns its block while it has one; the pool must outlive it.
+//
+// Loop thread only: not thread-safe; one event loop owns it.
+//
+// When the block goes back: every non-const call that leaves the buffer empty returns it,
+// except next() and reserve(). next() returns a view into the block, so a next() that
+// drains the buffer keeps the block until the following non-const call (or trim()).
+// reserve() takes a block to read into; commit_write() returns it if nothing came.
+// Views and iovecs follow RingBuffer's rule: valid until the next non-const call.
+//
+// The inbound turn:  reserve(n) → writable_iovecs() → readv → commit_write(bytes read, or 0
+// on EAGAIN/EOF/error) → handler peeks/nexts/discards → empty again → block back in the pool.
+
+#include <cstddef>
+#include <span>
+#include <string_view>
+
+#include "actnet/io/buffer_pool.hpp"
+#include "actnet/io/ring_buffer.hpp"
+
+namespace actnet::io {
+
+class ElasticRingBuffer {
+ public:
+  // max_capacity is the read cap (rounded up to a power of two, see RingBuffer).
+  ElasticRingBuffer(BufferPool& pool, std::size_t max_capacity) noexcept
+      : ring_(max_capacity, &pool) {}
+
+  std::size_t buffered() const noexcept { return ring_.buffered(); }
+  bool empty() const noexcept { return ring_.empty(); }
+  std::size_t available() const noexcept { return ring_.available(); }
+  std::size_t capacity() const noexcept { return ring_.capacity(); }
+  std::size_t max_capacity() const noexcept { return ring_.max_capacity(); }
+  std::size_t free_space() const noexcept { return ring_.free_space(); }
+  // 0 whenever the buffer is empty, except right after a draining next() or a reserve().
+  std::size_t heap_bytes() const noexcept { return ring_.heap_bytes(); }
+
+  std::size_t write(std::string_view bytes) noexcept {
+    const std::size_t n = ring_.write(bytes);
+    settle();
+    return n;
+  }
+  std::string_view peek(std::size_t n) noexcept {
+    settle();
+    return ring_.peek(n);
+  }
+  std::string_view next(std::size_t n) noexcept {
+    settle();
+    return ring_.next(n);  // keeps the block even if drained: the view points into it
+  }
+  std::size_t discard(std::size_t n) noexcept {
+    const std::size_t done = ring_.discard(n);
+    settle();
+    return done;
+  }
+  std::size_t read(std::span<char> dst) noexcept {
+    const std::size_t done = ring_.read(dst);
+    settle();
+    return done;
+  }
+  std::size_t peek_into(std::span<char> dst) const noexcept { return ring_.peek_into(dst); }
+  void clear() noexcept {
+    ring_.clear();
+    settle();
+  }
+  std::size_t readable_iovecs(std::span<iovec> out) const noexcept {
+    return ring_.readable_iovecs(out);
+  }
+
+  std::size_t reserve(std::size_t n) noexcept { return ring_.reserve(n); }
+  std::size_t writable_iovecs(std::span<iovec> out) noexcept { return ring_.writable_iovecs(out); }
+  void commit_write(std::size_t k) noexcept {
+    ring_.commit_write(k);
+    settle();
+  }
+
+  // Gives the block back if the buffer is empty (after a draining next(), or a reserve()
+  // that was not followed by a read). Any other non-const call does it too.
+  void trim() noexcept { settle(); }
+
+ private:
+  void settle() noexcept {
+    if (ring_.empty()) ring_.release_storage();
+  }
+
+  RingBuffer ring_;
+};
+
+}  // namespace actnet::io
