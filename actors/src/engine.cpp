@@ -21,6 +21,7 @@ EngineCore::EngineCore(EventHandler& h, ResolvedOptions o, std::shared_ptr<spdlo
 }
 
 bool EngineCore::request_stop(std::chrono::milliseconds deadline) {
+  if (stopped.load(std::memory_order_acquire)) return false;
   if (stop_requested.exchange(true, std::memory_order_acq_rel)) return false;
   (void)supervisor_inbox.push([deadline](Supervisor& s) { s.stop(deadline); });
   return true;
@@ -136,13 +137,8 @@ io::Status rotate(EventHandler& handler, std::vector<std::string> addresses,
   io::Status outcome = io::ok_status();
   {
     detail::Supervisor supervisor(*core, std::move(addresses));
-    outcome = supervisor.boot();
-    if (outcome) {
-      supervisor.serve();
-    } else {
-      supervisor.stop(std::chrono::milliseconds(0));
-      supervisor.serve();
-    }
+    outcome = supervisor.boot();  // on failure nothing runs: no loop started, no on_boot
+    if (outcome) supervisor.serve();
   }
   (*core)->stopped.store(true, std::memory_order_release);
   return outcome;
@@ -165,8 +161,7 @@ Result<RunningEngine> start(EventHandler& handler, std::vector<std::string> addr
       detail::Supervisor supervisor(r->core, std::move(addresses));
       outcome = supervisor.boot();
       r->boot.set_value(outcome);
-      if (!outcome) supervisor.stop(std::chrono::milliseconds(0));
-      supervisor.serve();
+      if (outcome) supervisor.serve();
     }
     r->core->stopped.store(true, std::memory_order_release);
     r->done.set_value(outcome);
