@@ -33,6 +33,18 @@ ssize_t send_iov(int fd, iovec* iov, std::size_t count) {
   return n;
 }
 
+// Drops, without copying, what a TCP peer sent that nobody will read. A close() with unread
+// input answers with a reset, and a reset throws away what the kernel still holds for the
+// peer: bytes a graceful stop or a close-after-write flushed but not yet delivered. Input
+// arriving after the close still draws a reset (only a lingering close would avoid that).
+void drop_unread_input(int fd) noexcept {
+  for (int round = 0; round < 16; ++round) {
+    const ssize_t n = ::recv(fd, nullptr, std::size_t{1} << 30, MSG_DONTWAIT | MSG_TRUNC);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+  }
+}
+
 }  // namespace
 
 Conn::Conn(detail::EventLoop& loop, io::BufferPool& pool, std::size_t read_cap,
@@ -62,6 +74,7 @@ std::uint64_t Conn::token() const noexcept {
 }
 
 void Conn::reset() noexcept {
+  if (fd_.valid() && remote_.family() != AF_UNIX) drop_unread_input(fd_.get());
   fd_.reset();  // only now: the fd number cannot be reused while the turn still runs
   inbound_.clear();
   outbound_.clear();
@@ -78,9 +91,15 @@ bool Conn::read_ready(std::size_t budget, bool& more) {
   bool eof = false;
   std::error_code failure;
   const bool level = !loop_.options().edge_triggered;
+  bool full = false;  // edge-triggered: the buffer filled up before the chunk did
   while (total < budget) {
     if (inbound_.available() == 0) {
-      failure = Errc::read_buffer_full;
+      // Full with bytes read just now: on_traffic makes room first and the rest is read
+      // next turn. Full with none read: the handler keeps read_buffer_cap bytes unconsumed.
+      if (total > 0)
+        full = true;
+      else
+        failure = Errc::read_buffer_full;
       break;
     }
     inbound_.reserve(std::min(inbound_.available(), std::max(kReadStep, inbound_.capacity())));
@@ -107,7 +126,7 @@ bool Conn::read_ready(std::size_t budget, bool& more) {
     if (errno != EAGAIN && errno != EWOULDBLOCK) failure = errno_code(errno);
     break;
   }
-  if (!level && total >= budget && !eof && !failure) more = true;
+  if (!level && (total >= budget || full) && !eof && !failure) more = true;
   loop_.counters().bytes_in.fetch_add(total, std::memory_order_relaxed);
 
   if (total > 0) {

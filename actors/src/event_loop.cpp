@@ -173,16 +173,29 @@ void EventLoop::accept_from(std::size_t listener) {
     auto accepted = io::accept_one(fd);
     if (!accepted) {
       if (reserve_ && io::ReserveFd::is_exhaustion(accepted.error())) {
-        core_.logger->warn("loop {}: out of file descriptors; closing a new connection at once",
-                           index_);
-        (void)reserve_->shed(fd);
-        continue;
+        if (!shed_logged_) {  // a storm must not become a flood of log lines on the loop
+          core_.logger->warn(
+              "loop {}: out of file descriptors: closing new connections at once until some "
+              "free up",
+              index_);
+          shed_logged_ = true;
+        }
+        // Only go round again when one was shed: a shed that failed (no spare to free)
+        // would otherwise spin here forever, away from the mailbox.
+        auto shed = reserve_->shed(fd);
+        if (shed && *shed) {
+          core_.shed.fetch_add(1, std::memory_order_relaxed);
+          continue;
+        }
+        return;
       }
       core_.logger->error("loop {}: accept failed: {}", index_, accepted.error().message);
       return;
     }
     if (!accepted->has_value()) return;  // drained: EAGAIN
     if (draining_) continue;             // closes it: the engine is stopping
+    shed_logged_ = false;
+    core_.accepted.fetch_add(1, std::memory_order_relaxed);  // as the supervisor's acceptor does
     counters_.connections.fetch_add(1, std::memory_order_relaxed);
     open_conn(std::move((*accepted)->fd), (*accepted)->peer);
   }

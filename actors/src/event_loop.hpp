@@ -94,6 +94,7 @@ class EventLoop {
   bool mailbox_more_ = false;  // the last drain hit its budget
   bool draining_ = false;
   bool finished_ = false;
+  bool shed_logged_ = false;  // one warning per spell without descriptors, not one per shed
 };
 
 template <class F>

@@ -13,6 +13,7 @@ namespace {
 
 constexpr std::uint64_t kMailboxToken = ~std::uint64_t{0};
 constexpr std::uint64_t kSignalToken = ~std::uint64_t{0} - 1;
+constexpr std::size_t kTimerBudget = 16;  // timer handlers run per supervisor turn
 
 std::int64_t now_ns() noexcept {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -208,8 +209,12 @@ void Supervisor::serve() {
       }
     }
     core_->supervisor_inbox.drain(256, [this](SupervisorTask& task) noexcept { task(*this); });
+    // Expired timers, a bounded number per turn: io_.poll() runs until nothing is ready, so a
+    // timer its own handler re-arms already due (a tick returning 0 ms, or one slower than
+    // its delay) would keep it there for good, and listeners and mailbox would starve.
     io_.restart();
-    io_.poll();
+    for (std::size_t i = 0; i < kTimerBudget && io_.poll_one() != 0; ++i) {
+    }
   }
   for (auto& loop : loops_)
     loop->join();
@@ -266,11 +271,15 @@ void Supervisor::accept_from(std::size_t index) {
 }
 
 void Supervisor::close_listeners() {
+  {
+    // Forget the numbers before closing them: an Engine::dup() on another thread must never
+    // duplicate a closed descriptor, or a newer one that reused its number.
+    std::lock_guard lock(core_->listeners_mutex);
+    core_->listener_fds.clear();
+  }
   for (Listener& l : listeners_)
     (void)poller_->remove(l.fd());
   listeners_.clear();  // unix listeners remove their socket files
-  std::lock_guard lock(core_->listeners_mutex);
-  core_->listener_fds.clear();
 }
 
 void Supervisor::stop(std::chrono::milliseconds deadline) {
