@@ -136,6 +136,9 @@ bool Conn::read_ready(std::size_t budget, bool& more) {
     loop_.apply(*this, action);
     if (!is_open()) return false;
   }
+  // An idle connection holds no buffer: give back the block a read reserved and found
+  // nothing for, or that the handler drained (its views die with the callback).
+  inbound_.trim();
   if (eof) {
     close_with(Errc::end_of_stream);
     return false;

@@ -35,6 +35,7 @@ struct LoopCounters {
   std::atomic<std::uint64_t> messages{0};
   std::atomic<std::int64_t> longest_turn_ns{0};
   std::atomic<std::uint64_t> watchdog_hits{0};
+  std::atomic<std::uint64_t> buffer_bytes{0};  // pooled buffer bytes held by connections
   // For the watchdog: when the current turn started (0: waiting in epoll), and the user
   // callback it is in (nullptr: none).
   std::atomic<std::int64_t> turn_started_ns{0};

@@ -4,6 +4,8 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <array>
+#include <span>
 #include <system_error>
 
 #include "actnet/io/socket.hpp"
@@ -115,6 +117,7 @@ void EventLoop::turn() {
   release_closed();
   if (draining_ && !finished_ && drained()) finish();
 
+  counters_.buffer_bytes.store(pool_.stats().outstanding_bytes, std::memory_order_relaxed);
   const std::int64_t took = now_ns() - start;
   if (took > counters_.longest_turn_ns.load(std::memory_order_relaxed)) {
     counters_.longest_turn_ns.store(took, std::memory_order_relaxed);
@@ -288,12 +291,23 @@ void EventLoop::handle(LoopMessage& message) noexcept {
             const std::string_view part = m.bytes;
             (void)conn->queue({&part, 1}, std::move(m.done));
           } else if constexpr (std::is_same_v<M, WritevMsg>) {
-            std::vector<std::string_view> parts(m.parts.begin(), m.parts.end());
+            // Views of the parts: on the stack for the usual few, so no allocation here.
+            constexpr std::size_t kInline = 16;
+            std::array<std::string_view, kInline> inline_parts;
+            std::vector<std::string_view> many;
+            std::span<const std::string_view> parts;
+            if (m.parts.size() <= kInline) {
+              std::copy(m.parts.begin(), m.parts.end(), inline_parts.begin());
+              parts = {inline_parts.data(), m.parts.size()};
+            } else {
+              many.assign(m.parts.begin(), m.parts.end());
+              parts = many;
+            }
             (void)conn->queue(parts, std::move(m.done));
           } else if constexpr (std::is_same_v<M, WakeMsg>) {
             const Action action =
                 call("on_traffic", conn, [&] { return core_.handler.on_traffic(*conn); });
-            complete(m.done, {});
+            complete(m.done, threw_ ? make_error_code(Errc::handler_failed) : std::error_code{});
             if (conn->is_open()) apply(*conn, action);
           } else if constexpr (std::is_same_v<M, CloseMsg>) {
             conn->close();

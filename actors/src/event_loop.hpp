@@ -94,20 +94,24 @@ class EventLoop {
   bool mailbox_more_ = false;  // the last drain hit its budget
   bool draining_ = false;
   bool finished_ = false;
+  bool threw_ = false;        // the last call() ended in an exception
   bool shed_logged_ = false;  // one warning per spell without descriptors, not one per shed
 };
 
 template <class F>
 Action EventLoop::call(const char* name, Conn* conn, F&& f) noexcept {
   counters_.callback.store(name, std::memory_order_relaxed);
+  threw_ = false;
   Action action = Action::none;
   try {
     action = f();
   } catch (const std::exception& e) {
     core_.logger->error("loop {}: {} threw: {}", index_, name, e.what());
+    threw_ = true;
     if (conn != nullptr) conn->close_with(Errc::handler_failed);
   } catch (...) {
     core_.logger->error("loop {}: {} threw a non-standard exception", index_, name);
+    threw_ = true;
     if (conn != nullptr) conn->close_with(Errc::handler_failed);
   }
   counters_.callback.store(nullptr, std::memory_order_relaxed);

@@ -26,8 +26,8 @@ RingBuffer::RingBuffer(RingBuffer&& other) noexcept
       data_(std::exchange(other.data_, nullptr)),
       capacity_(std::exchange(other.capacity_, 0)),
       max_capacity_(other.max_capacity_),
-      head_(std::exchange(other.head_, 0)),
-      size_(std::exchange(other.size_, 0)) {}
+      read_(std::exchange(other.read_, 0)),
+      write_(std::exchange(other.write_, 0)) {}
 
 RingBuffer& RingBuffer::operator=(RingBuffer&& other) noexcept {
   if (this != &other) {
@@ -36,8 +36,8 @@ RingBuffer& RingBuffer::operator=(RingBuffer&& other) noexcept {
     data_ = std::exchange(other.data_, nullptr);
     capacity_ = std::exchange(other.capacity_, 0);
     max_capacity_ = other.max_capacity_;
-    head_ = std::exchange(other.head_, 0);
-    size_ = std::exchange(other.size_, 0);
+    read_ = std::exchange(other.read_, 0);
+    write_ = std::exchange(other.write_, 0);
   }
   return *this;
 }
@@ -61,29 +61,10 @@ void RingBuffer::deallocate(char* block, std::size_t n) noexcept {
 }
 
 std::size_t RingBuffer::write(std::string_view bytes) noexcept {
+  rewind_if_empty();
   if (bytes.size() > free_space()) grow_for(bytes.size());
   const std::size_t n = std::min(bytes.size(), free_space());
   copy_in(bytes.data(), n);
-  return n;
-}
-
-std::string_view RingBuffer::peek(std::size_t n) noexcept {
-  n = std::min(n, size_);
-  if (n == 0) return {};
-  if (head_ + n > capacity_) linearize();
-  return {data_ + head_, n};
-}
-
-std::string_view RingBuffer::next(std::size_t n) noexcept {
-  const std::string_view view = peek(n);
-  // consume() may move head_ but never touches the bytes, so the view stays good.
-  consume(view.size());
-  return view;
-}
-
-std::size_t RingBuffer::discard(std::size_t n) noexcept {
-  n = std::min(n, size_);
-  consume(n);
   return n;
 }
 
@@ -94,32 +75,43 @@ std::size_t RingBuffer::read(std::span<char> dst) noexcept {
 }
 
 std::size_t RingBuffer::peek_into(std::span<char> dst) const noexcept {
-  const std::size_t n = std::min(dst.size(), size_);
+  const std::size_t n = std::min(dst.size(), buffered());
   copy_out(dst.data(), n);
   return n;
 }
 
 void RingBuffer::clear() noexcept {
-  head_ = 0;
-  size_ = 0;
+  read_ = write_ = 0;
 }
 
 std::size_t RingBuffer::readable_iovecs(std::span<iovec> out) const noexcept {
-  if (size_ == 0 || out.empty()) return 0;
-  const std::size_t first = std::min(size_, capacity_ - head_);
-  out[0] = iovec{data_ + head_, first};
-  if (first == size_ || out.size() < 2) return 1;
-  out[1] = iovec{data_, size_ - first};
+  const std::size_t size = buffered();
+  if (size == 0 || out.empty()) return 0;
+  const std::size_t first = std::min(size, capacity_ - head());
+  out[0] = iovec{data_ + head(), first};
+  if (first == size || out.size() < 2) return 1;
+  out[1] = iovec{data_, size - first};
   return 2;
 }
 
 std::size_t RingBuffer::reserve(std::size_t n) noexcept {
+  rewind_if_empty();
   n = std::min(n, available());
   if (n > free_space()) grow_for(n);
+  // A small leftover (typically the start of a frame) that wraps, or that leaves too short a
+  // run before the end for the coming read, would make a frame wrap, and linearizing it
+  // later moves up to a whole block (a rotate when the ring is full). Moving the leftover
+  // to the front now costs at most capacity_ / kStraightenFraction bytes.
+  const std::size_t size = buffered();
+  if (head() != 0 && size <= capacity_ / kStraightenFraction &&
+      (head() + size > capacity_ || n > capacity_ - head() - size)) {
+    straighten();
+  }
   return free_space();
 }
 
 std::size_t RingBuffer::writable_iovecs(std::span<iovec> out) noexcept {
+  rewind_if_empty();
   const std::size_t free = free_space();
   if (free == 0 || out.empty()) return 0;
   const std::size_t at = tail();
@@ -131,22 +123,22 @@ std::size_t RingBuffer::writable_iovecs(std::span<iovec> out) noexcept {
 }
 
 void RingBuffer::commit_write(std::size_t k) noexcept {
-  size_ += std::min(k, free_space());
+  write_ += std::min(k, free_space());
 }
 
 bool RingBuffer::release_storage() noexcept {
-  if (size_ != 0) return false;
+  if (!empty()) return false;
   deallocate(data_, capacity_);
   data_ = nullptr;
   capacity_ = 0;
-  head_ = 0;
+  read_ = write_ = 0;
   return true;
 }
 
 // Makes free_space() >= extra if the cap and the heap allow: the next power of two that
-// holds size_ + extra (at least double the current block, as capacity_ is a power of two).
+// holds buffered() + extra (at least double the current block: capacity_ is a power of two).
 bool RingBuffer::grow_for(std::size_t extra) noexcept {
-  const std::size_t want = size_ + std::min(extra, available());
+  const std::size_t want = buffered() + std::min(extra, available());
   if (want <= capacity_) return true;
   const std::size_t cap = std::max(std::bit_ceil(want), kMinCapacity);
   char* block = allocate(cap);
@@ -157,36 +149,44 @@ bool RingBuffer::grow_for(std::size_t extra) noexcept {
 
 // Moves the readable bytes to the front of `block` and makes it the ring's storage.
 void RingBuffer::relocate(char* block, std::size_t capacity) noexcept {
-  copy_out(block, size_);
+  copy_out(block, buffered());
   deallocate(data_, capacity_);
   data_ = block;
   capacity_ = capacity;
-  head_ = 0;
+  set_head(0);
 }
 
-// The readable bytes are A = [head_, capacity_) followed by B = [0, b), with f free bytes
-// between them. Afterwards they are contiguous from head_, in order, without allocating.
+// Moves the readable bytes to offset 0.
+void RingBuffer::straighten() noexcept {
+  if (head() + buffered() > capacity_) linearize();
+  std::memmove(data_, data_ + head(), buffered());
+  set_head(0);
+}
+
+// The readable bytes are A = [head, capacity_) followed by B = [0, b), with f free bytes
+// between them. Afterwards they are contiguous from head(), in order, without allocating.
 void RingBuffer::linearize() noexcept {
-  const std::size_t a = capacity_ - head_;
-  const std::size_t b = size_ - a;
-  const std::size_t f = capacity_ - size_;
+  const std::size_t head = this->head();
+  const std::size_t a = capacity_ - head;
+  const std::size_t b = buffered() - a;
+  const std::size_t f = capacity_ - buffered();
   if (a <= f) {
     // B slides right to [a, a + b), which ends before A starts (2a + b <= capacity); A then
     // goes to the front.
     std::memmove(data_ + a, data_, b);
-    std::memcpy(data_, data_ + head_, a);
-    head_ = 0;
+    std::memcpy(data_, data_ + head, a);
+    set_head(0);
   } else if (b <= f) {
     // A slides left to [f, f + a), clear of B (f >= b); B then follows it at the end.
-    std::memmove(data_ + f, data_ + head_, a);
+    std::memmove(data_ + f, data_ + head, a);
     std::memcpy(data_ + f + a, data_, b);
-    head_ = f;
+    set_head(f);
   } else {
     // Nearly full: neither piece fits in the gap. Put B just before A (B|A is contiguous
     // in [f, capacity_)) and rotate that range into A|B.
     std::memmove(data_ + f, data_, b);
     std::rotate(data_ + f, data_ + f + b, data_ + capacity_);
-    head_ = f;
+    set_head(f);
   }
 }
 
@@ -196,20 +196,14 @@ void RingBuffer::copy_in(const char* src, std::size_t n) noexcept {
   const std::size_t first = std::min(n, capacity_ - at);
   std::memcpy(data_ + at, src, first);
   std::memcpy(data_, src + first, n - first);
-  size_ += n;
+  write_ += n;
 }
 
 void RingBuffer::copy_out(char* dst, std::size_t n) const noexcept {
   if (n == 0) return;
-  const std::size_t first = std::min(n, capacity_ - head_);
-  std::memcpy(dst, data_ + head_, first);
+  const std::size_t first = std::min(n, capacity_ - head());
+  std::memcpy(dst, data_ + head(), first);
   std::memcpy(dst + first, data_, n - first);
-}
-
-void RingBuffer::consume(std::size_t n) noexcept {
-  size_ -= n;
-  // An empty ring restarts at offset 0, so the next write and readv get one contiguous run.
-  head_ = size_ == 0 ? 0 : (head_ + n) & mask();
 }
 
 }  // namespace actnet::io

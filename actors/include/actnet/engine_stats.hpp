@@ -16,6 +16,7 @@ struct LoopStats {
   std::size_t mailbox_depth = 0;       // queued now (approximate)
   std::chrono::nanoseconds longest_turn{0};
   std::uint64_t watchdog_hits = 0;  // turns that ran past Options::watchdog_threshold
+  std::uint64_t buffer_bytes = 0;   // buffer memory the loop's connections hold now
 };
 
 struct EngineStats {

@@ -1,15 +1,16 @@
 #pragma once
 // RingBuffer is a byte queue in one contiguous power-of-two block, indexed with a mask, so
 // that a socket read lands straight in its free space with one readv and the bytes leave
-// with one writev, without compaction. It owns that block (taken from a BufferPool when it
-// has one, else from the heap) and grows it by doubling up to a fixed cap, never beyond.
+// with one writev, and a backlog is never compacted. It owns that block (taken from a BufferPool
+// when it has one, else from the heap) and grows it by doubling up to a fixed cap, never beyond.
 //
 // Loop thread only: not thread-safe; one event loop owns it.
 //
 // Views. peek() and next() return a std::string_view into the ring's storage, and the
 // iovec exports point into it too. They stay valid until the next non-const call on the
-// buffer (write, peek, next, discard, read, reserve, commit_write, clear, release_storage):
-// any of those may move, overwrite or give back the bytes. Copy what must live longer.
+// buffer (write, peek, next, discard, read, reserve, writable_iovecs, commit_write, clear,
+// release_storage): any of those may move, overwrite or give back the bytes (gnet #647/#648:
+// a view kept across calls reads someone else's bytes). Copy what must live longer.
 //
 // Short operations instead of errors. peek/next/discard/read of more than buffered() act
 // on what is buffered and return it (possibly nothing). write() of more than available()
@@ -31,6 +32,9 @@ class RingBuffer {
   // The smallest block a ring takes (BufferPool's smallest block).
   static constexpr std::size_t kMinCapacity = 16;
   static constexpr std::size_t kMaxCapacity = std::size_t{1} << 40;
+  // reserve() moves a leftover of at most capacity() / kStraightenFraction bytes to the
+  // front when it would make the coming read wrap (see reserve()).
+  static constexpr std::size_t kStraightenFraction = 8;
 
   // No storage until the first write or reserve. The cap is max_capacity rounded up to a
   // power of two within [kMinCapacity, kMaxCapacity]. Without a pool the block comes from
@@ -42,15 +46,15 @@ class RingBuffer {
   RingBuffer& operator=(const RingBuffer&) = delete;
   ~RingBuffer();
 
-  std::size_t buffered() const noexcept { return size_; }
-  bool empty() const noexcept { return size_ == 0; }
+  std::size_t buffered() const noexcept { return write_ - read_; }
+  bool empty() const noexcept { return write_ == read_; }
   // Bytes a write can still store, growing the block up to the cap.
-  std::size_t available() const noexcept { return max_capacity_ - size_; }
+  std::size_t available() const noexcept { return max_capacity_ - buffered(); }
   // The current block: what the free space and writable_iovecs() refer to.
   std::size_t capacity() const noexcept { return capacity_; }
   std::size_t max_capacity() const noexcept { return max_capacity_; }
   // Free bytes in the current block, without growing.
-  std::size_t free_space() const noexcept { return capacity_ - size_; }
+  std::size_t free_space() const noexcept { return capacity_ - buffered(); }
   // Heap memory this ring holds (its block, whether or not it came from a pool).
   std::size_t heap_bytes() const noexcept { return capacity_; }
 
@@ -62,11 +66,27 @@ class RingBuffer {
   // readable bytes sit together. That costs a memmove of at most buffered() bytes when the
   // free space is at least the shorter piece, else a std::rotate over buffered() bytes
   // (a nearly full ring). Bytes that do not wrap cost nothing.
-  std::string_view peek(std::size_t n) noexcept;
-  // peek(n), then consumes those bytes. The view stays valid until the next non-const call.
-  std::string_view next(std::size_t n) noexcept;
+  // (Inline: peek/next/discard run once per frame on the inbound path.)
+  std::string_view peek(std::size_t n) noexcept {
+    const std::size_t size = buffered();
+    n = n < size ? n : size;
+    if (head() + n > capacity_) linearize();
+    return {data_ + head(), n};
+  }
+  // peek(n), then consumes those bytes. The view stays valid until the next non-const call
+  // (consuming moves the read position, never the bytes).
+  std::string_view next(std::size_t n) noexcept {
+    const std::string_view view = peek(n);
+    consume(view.size());
+    return view;
+  }
   // Drops up to n bytes from the front; returns how many.
-  std::size_t discard(std::size_t n) noexcept;
+  std::size_t discard(std::size_t n) noexcept {
+    const std::size_t size = buffered();
+    n = n < size ? n : size;
+    consume(n);
+    return n;
+  }
   // Moves up to dst.size() bytes into dst; returns how many.
   std::size_t read(std::span<char> dst) noexcept;
   // Copies up to dst.size() bytes into dst without consuming them; returns how many.
@@ -81,8 +101,14 @@ class RingBuffer {
   // to two iovecs so one readv fills it, commit_write(k) adds the k bytes the kernel wrote.
   //
   // Grows the block (doubling) until free_space() >= min(n, available()); returns
-  // free_space(), which is smaller only if the heap refused.
+  // free_space(), which is smaller only if the heap refused. When the ring holds a small
+  // leftover (at most capacity() / kStraightenFraction bytes, e.g. half a frame) that wraps
+  // or leaves less than n before the end, reserve moves it to offset 0 (a memmove of those
+  // few bytes, muduo's compaction), so the read lands in one run and the frames it brings
+  // never wrap; a larger backlog stays where it is (no compaction: that is the ring's point).
   std::size_t reserve(std::size_t n) noexcept;
+  // The free space as up to two iovecs (none before the first reserve or write: a new ring
+  // has no block); returns how many entries it filled (at most out.size()).
   std::size_t writable_iovecs(std::span<iovec> out) noexcept;
   // Adds k bytes written into the exported free space (k is clamped to free_space()).
   void commit_write(std::size_t k) noexcept;
@@ -93,13 +119,26 @@ class RingBuffer {
 
  private:
   std::size_t mask() const noexcept { return capacity_ - 1; }
-  std::size_t tail() const noexcept { return (head_ + size_) & mask(); }
+  std::size_t head() const noexcept { return read_ & mask(); }   // offset of the first byte
+  std::size_t tail() const noexcept { return write_ & mask(); }  // offset of the first free
   bool grow_for(std::size_t extra) noexcept;
   void relocate(char* block, std::size_t capacity) noexcept;
-  void linearize() noexcept;
+  [[gnu::cold]] void linearize() noexcept;
+  void straighten() noexcept;
   void copy_in(const char* src, std::size_t n) noexcept;
   void copy_out(char* dst, std::size_t n) const noexcept;
-  void consume(std::size_t n) noexcept;
+  // One store per frame: the counters run free and only their low bits are offsets.
+  void consume(std::size_t n) noexcept { read_ += n; }
+  // An empty ring restarts at offset 0, so the next write or readv gets one contiguous run.
+  // (Done where bytes come in, not in consume(), which runs once per frame.)
+  void rewind_if_empty() noexcept {
+    if (write_ == read_) read_ = write_ = 0;
+  }
+  // Makes the readable bytes start at offset `at`.
+  void set_head(std::size_t at) noexcept {
+    write_ = at + buffered();
+    read_ = at;
+  }
   char* allocate(std::size_t n) noexcept;
   void deallocate(char* block, std::size_t n) noexcept;
 
@@ -107,8 +146,10 @@ class RingBuffer {
   char* data_ = nullptr;
   std::size_t capacity_ = 0;  // 0 or a power of two
   std::size_t max_capacity_;  // a power of two
-  std::size_t head_ = 0;      // offset of the first readable byte
-  std::size_t size_ = 0;
+  // Free-running counters of bytes read and written (buffered() = write_ - read_); a
+  // block's offsets are their low bits, as capacity_ is a power of two.
+  std::size_t read_ = 0;
+  std::size_t write_ = 0;
 };
 
 }  // namespace actnet::io
