@@ -50,10 +50,8 @@ void EventLoop::adopt_listener(io::UniqueFd listener) {
   auto added = poller_->add(listener.get(), io::Interest::readable, token);
   if (!added) throw std::system_error(added.error().code, added.error().message);
   listeners_.push_back(std::move(listener));
-  if (!reserve_) {
-    auto reserve = io::ReserveFd::open();
-    if (reserve) reserve_ = std::make_unique<io::ReserveFd>(std::move(*reserve));
-  }
+  if (!acceptor_)
+    acceptor_ = std::make_unique<Acceptor>(core_, "loop " + std::to_string(index_) + ": ");
 }
 
 void EventLoop::start() {
@@ -171,37 +169,11 @@ Conn* EventLoop::find(ConnId id) noexcept {
 }
 
 void EventLoop::accept_from(std::size_t listener) {
-  const int fd = listeners_[listener].get();
-  for (;;) {
-    auto accepted = io::accept_one(fd);
-    if (!accepted) {
-      if (reserve_ && io::ReserveFd::is_exhaustion(accepted.error())) {
-        if (!shed_logged_) {  // a storm must not become a flood of log lines on the loop
-          core_.logger->warn(
-              "loop {}: out of file descriptors: closing new connections at once until some "
-              "free up",
-              index_);
-          shed_logged_ = true;
-        }
-        // Only go round again when one was shed: a shed that failed (no spare to free)
-        // would otherwise spin here forever, away from the mailbox.
-        auto shed = reserve_->shed(fd);
-        if (shed && *shed) {
-          core_.shed.fetch_add(1, std::memory_order_relaxed);
-          continue;
-        }
-        return;
-      }
-      core_.logger->error("loop {}: accept failed: {}", index_, accepted.error().message);
-      return;
-    }
-    if (!accepted->has_value()) return;  // drained: EAGAIN
-    if (draining_) continue;             // closes it: the engine is stopping
-    shed_logged_ = false;
-    core_.accepted.fetch_add(1, std::memory_order_relaxed);  // as the supervisor's acceptor does
+  acceptor_->drain(listeners_[listener].get(), [this](io::Accepted&& a) {
+    if (draining_) return;  // a.fd closes: the engine is stopping
     counters_.connections.fetch_add(1, std::memory_order_relaxed);
-    open_conn(std::move((*accepted)->fd), (*accepted)->peer);
-  }
+    open_conn(std::move(a.fd), a.peer);
+  });
 }
 
 void EventLoop::open_conn(io::UniqueFd fd, const io::SocketAddress& peer) {

@@ -12,10 +12,10 @@
 #include <thread>
 #include <vector>
 
+#include "acceptor.hpp"
 #include "actnet/conn.hpp"
 #include "actnet/io/buffer_pool.hpp"
 #include "actnet/io/poller.hpp"
-#include "actnet/io/reserve_fd.hpp"
 #include "actnet/runtime/error.hpp"
 #include "actnet/runtime/thread_owner.hpp"
 #include "engine_core.hpp"
@@ -89,13 +89,12 @@ class EventLoop {
   std::vector<std::uint32_t> read_again_;  // edge-triggered, chunk limit reached
   std::vector<std::uint32_t> read_again_next_;
   std::vector<io::UniqueFd> listeners_;  // reuse_port only
-  std::unique_ptr<io::ReserveFd> reserve_;
+  std::unique_ptr<Acceptor> acceptor_;   // reuse_port only
   std::thread thread_;
   bool mailbox_more_ = false;  // the last drain hit its budget
   bool draining_ = false;
   bool finished_ = false;
-  bool threw_ = false;        // the last call() ended in an exception
-  bool shed_logged_ = false;  // one warning per spell without descriptors, not one per shed
+  bool threw_ = false;  // the last call() ended in an exception
 };
 
 template <class F>

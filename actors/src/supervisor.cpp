@@ -85,8 +85,7 @@ io::Status Supervisor::boot() {
     core_->inboxes.push_back(loop->inbox());
   last_reported_turn_.assign(loops_.size(), 0);
   balancer_ = std::make_unique<LoadBalancer>(o.load_balancing, core_->counters);
-  if (auto reserve = io::ReserveFd::open())
-    reserve_ = std::make_unique<io::ReserveFd>(std::move(*reserve));
+  acceptor_ = std::make_unique<Acceptor>(*core_, "");
 
   if (auto bound = bind_all(endpoints); !bound) return bound;
 
@@ -234,40 +233,15 @@ void Supervisor::serve() {
 }
 
 void Supervisor::accept_from(std::size_t index) {
-  const int fd = listeners_[index].fd();
-  for (;;) {
-    auto accepted = io::accept_one(fd);
-    if (!accepted) {
-      if (reserve_ && io::ReserveFd::is_exhaustion(accepted.error())) {
-        // No descriptor for it: close it at once through the spare (muduo's trick) rather
-        // than leave the listener readable and spin.
-        if (!shed_logged_) {
-          core_->logger->warn(
-              "out of file descriptors ({}): closing new connections at once until some free up",
-              accepted.error().message);
-          shed_logged_ = true;
-        }
-        auto shed = reserve_->shed(fd);
-        if (shed && *shed) {
-          core_->shed.fetch_add(1, std::memory_order_relaxed);
-          continue;
-        }
-        return;
-      }
-      core_->logger->error("accept failed: {}", accepted.error().message);
-      return;
-    }
-    if (!accepted->has_value()) return;
-    shed_logged_ = false;
-    io::Accepted& a = **accepted;
+  acceptor_->drain(listeners_[index].fd(), [this](io::Accepted&& a) {
     const std::size_t loop = balancer_->next(a.peer);
-    core_->accepted.fetch_add(1, std::memory_order_relaxed);
+    // Counted before the loop sees it, so least-connections spreads a burst evenly.
     core_->counters[loop]->connections.fetch_add(1, std::memory_order_relaxed);
     LoopMessage message(AcceptMsg{std::move(a.fd), a.peer});
     if (loops_[loop]->post(std::move(message)) != PushResult::ok) {
       core_->counters[loop]->connections.fetch_sub(1, std::memory_order_relaxed);
     }
-  }
+  });
 }
 
 void Supervisor::close_listeners() {

@@ -20,10 +20,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "acceptor.hpp"
 #include "actnet/engine.hpp"
 #include "actnet/io/address.hpp"
 #include "actnet/io/poller.hpp"
-#include "actnet/io/reserve_fd.hpp"
 #include "actnet/io/unix_socket.hpp"
 #include "actnet/runtime/thread_owner.hpp"
 #include "engine_core.hpp"
@@ -78,13 +78,12 @@ class Supervisor {
   std::unique_ptr<io::Poller> poller_;
   std::unique_ptr<SignalWatch> signals_;
   std::vector<Listener> listeners_;
-  std::unique_ptr<io::ReserveFd> reserve_;
+  std::unique_ptr<Acceptor> acceptor_;
   std::vector<std::unique_ptr<EventLoop>> loops_;
   std::vector<std::int64_t> last_reported_turn_;  // watchdog: one warning per long turn
   std::unique_ptr<LoadBalancer> balancer_;
   std::size_t loops_running_ = 0;
   bool stopping_ = false;
-  bool shed_logged_ = false;
 };
 
 }  // namespace actnet::detail
