@@ -262,7 +262,9 @@ TEST_CASE(
   // Memory: a few MiB for buffers, pools and threads, however much goes through.
   const std::size_t growth = rss_peak > rss_before ? rss_peak - rss_before : 0;
   INFO("RSS grew by " << growth / KiB << " KiB while " << total / MiB << " MiB went through");
-  CHECK(growth < 8 * MiB);
+  // Sanitizers keep freed memory in quarantine and shadow what is touched, so they get
+  // more room; either way it is far below what went through.
+  CHECK(growth < (kSanitized ? 48 : 8) * MiB);
   REQUIRE_FALSE(engine.stop());
   REQUIRE(eventually([&] { return engine.stopped(); }));
   CHECK(running->wait().ok());
