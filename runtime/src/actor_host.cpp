@@ -1,6 +1,8 @@
 #include "actnet/runtime/actor_host.hpp"
 
+#include <chrono>
 #include <exception>
+#include <string>
 
 #include "actnet/runtime/error.hpp"
 #include "actnet/runtime/log.hpp"
@@ -19,7 +21,8 @@ ActorHost::~ActorHost() {
   stop();
 }
 
-ActorId ActorHost::place(std::unique_ptr<ActorBase> actor) {
+ActorId ActorHost::place(std::unique_ptr<ActorBase> actor, Supervision supervision,
+                         Factory factory) {
   std::uint32_t slot;
   if (!free_slots_.empty()) {
     slot = free_slots_.back();
@@ -28,13 +31,25 @@ ActorId ActorHost::place(std::unique_ptr<ActorBase> actor) {
     slot = static_cast<std::uint32_t>(slots_.size());
     slots_.emplace_back();
   }
-  const ActorId id{slot, slots_[slot].generation};
+  Slot& s = slots_[slot];
+  s.supervision = supervision;
+  s.factory = std::move(factory);
+  s.restarted.clear();
+  const ActorId id{slot, s.generation};
+  ++live_;
+  install(slot, std::move(actor));
+  return id;
+}
+
+// Puts `actor` in `slot` under the slot's current generation and starts it.
+void ActorHost::install(std::uint32_t slot, std::unique_ptr<ActorBase> actor) {
+  Slot& s = slots_[slot];
+  const ActorId id{slot, s.generation};
   actor->host_ = this;
   actor->inbox_ = &inbox_;
   actor->id_ = id;
   ActorBase& placed = *actor;
-  slots_[slot].actor = std::move(actor);
-  ++live_;
+  s.actor = std::move(actor);
   try {
     placed.on_start();
   } catch (const std::exception& e) {
@@ -42,7 +57,6 @@ ActorId ActorHost::place(std::unique_ptr<ActorBase> actor) {
     placed.stopping_ = true;
     retire(slot);
   }
-  return id;
 }
 
 ActorBase* ActorHost::find(ActorId id) noexcept {
@@ -67,19 +81,77 @@ void ActorHost::dispatch(Envelope& envelope) noexcept {
       envelope.deliver(*target);
       outcome = {};
     } catch (const std::exception& e) {
-      logger_->error("actor {}.{} failed in receive, stopping it: {}", envelope.to.slot,
-                     envelope.to.generation, e.what());
       outcome = Errc::actor_failed;
-      target->stop();
+      failed(envelope.to.slot, e.what());
     } catch (...) {
-      logger_->error("actor {}.{} failed in receive (non-standard exception), stopping it",
-                     envelope.to.slot, envelope.to.generation);
       outcome = Errc::actor_failed;
-      target->stop();
+      failed(envelope.to.slot, "a non-standard exception");
     }
   }
   complete(envelope.done, outcome);
   retire_stopped();
+}
+
+// An exception escaped receive(): apply the actor's supervision.
+void ActorHost::failed(std::uint32_t slot, const std::string& what) noexcept {
+  Slot& s = slots_[slot];
+  const ActorId id{slot, s.generation};
+  switch (s.supervision.on_failure) {
+    case OnFailure::restart:
+      if (restart(slot)) {
+        logger_->warn("actor {}.{} failed in receive, restarted: {}", id.slot, id.generation, what);
+        return;
+      }
+      logger_->error(
+          "actor {}.{} failed in receive and will not be restarted (limit {} in {} ms{}): {}",
+          id.slot, id.generation, s.supervision.max_restarts, s.supervision.window.count(),
+          s.factory ? "" : ", or not rebuildable", what);
+      s.actor->stop();
+      return;
+    case OnFailure::stop:
+      logger_->error("actor {}.{} failed in receive, stopping it: {}", id.slot, id.generation,
+                     what);
+      s.actor->stop();
+      return;
+    case OnFailure::escalate:
+      logger_->error("actor {}.{} failed in receive, escalating: {}", id.slot, id.generation, what);
+      s.actor->stop();
+      if (escalate_) {
+        try {
+          escalate_(id, what);
+        } catch (...) {
+          logger_->error("the escalation hook threw");
+        }
+      }
+      return;
+  }
+}
+
+// Replaces the actor in `slot` with a fresh one, within the restart limit. The generation
+// stays, so every ref to it keeps working.
+bool ActorHost::restart(std::uint32_t slot) noexcept {
+  Slot& s = slots_[slot];
+  if (!s.factory) return false;
+  const auto now = std::chrono::steady_clock::now();
+  std::erase_if(s.restarted, [&](auto t) { return now - t > s.supervision.window; });
+  if (static_cast<int>(s.restarted.size()) >= s.supervision.max_restarts) return false;
+  try {
+    std::unique_ptr<ActorBase> fresh = s.factory();
+    s.restarted.push_back(now);
+    std::unique_ptr<ActorBase> old = std::move(s.actor);
+    try {
+      old->on_stop();
+    } catch (...) {
+      logger_->error("actor {}.{} failed in on_stop", slot, s.generation);
+    }
+    old.reset();
+    install(slot, std::move(fresh));
+    restarts_.fetch_add(1, std::memory_order_relaxed);
+    return true;
+  } catch (const std::exception& e) {
+    logger_->error("actor {}.{} could not be rebuilt: {}", slot, s.generation, e.what());
+    return false;
+  }
 }
 
 void ActorHost::request_stop(ActorBase& actor) noexcept {
@@ -113,6 +185,7 @@ void ActorHost::retire(std::uint32_t index) noexcept {
                    slot.generation);
   }
   slot.actor.reset();
+  slot.factory.reset();
   ++slot.generation;  // from here on, every ref to the old actor is stale
   if (slot.generation == 0) slot.generation = 1;  // 0 names nothing
   --live_;

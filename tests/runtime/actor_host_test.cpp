@@ -1,4 +1,6 @@
 #include <atomic>
+#include <chrono>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -107,9 +109,12 @@ TEST_CASE("A message queued before its actor stopped completes with actor_stoppe
   CHECK(seen == std::vector<int>{1, -1});
 }
 
-TEST_CASE("An actor whose receive throws is stopped and its sender hears actor_failed", "[actor]") {
+TEST_CASE(
+    "An actor under the stop policy whose receive throws is stopped and its sender hears "
+    "actor_failed",
+    "[actor]") {
   ActorHost host;
-  auto ref = host.spawn<Thrower>();
+  auto ref = host.spawn_supervised<Thrower>({.on_failure = actnet::OnFailure::stop});
   std::error_code first, second;
   ref.send("boom", [&](std::error_code ec) { first = ec; });
   ref.send("again", [&](std::error_code ec) { second = ec; });
@@ -233,4 +238,99 @@ TEST_CASE("Actors receive every message sent from many threads and every complet
   }
   CHECK(disorder == 0);
   CHECK(host.messages_handled() == static_cast<std::uint64_t>(kThreads * kPerThread));
+}
+
+namespace {
+
+// Keeps a count in its own state and throws on a negative number.
+class Fragile final : public Actor<int> {
+ public:
+  explicit Fragile(std::vector<int>& starts) : starts_(starts) { starts_.push_back(0); }
+  void receive(int& v) override {
+    if (v < 0) throw std::runtime_error("negative");
+    state_ += v;
+    starts_.back() = state_;
+  }
+
+ private:
+  std::vector<int>& starts_;  // one entry per incarnation: its running sum
+  int state_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("A failing actor is restarted with fresh state and its refs keep working", "[actor]") {
+  ActorHost host;
+  std::vector<int> incarnations;
+  auto ref = host.spawn<Fragile>(incarnations);  // default supervision: restart
+  std::vector<std::error_code> outcomes;
+  auto note = [&](std::error_code ec) { outcomes.push_back(ec); };
+  ref.send(5, note);
+  ref.send(-1, note);  // fails: restarted
+  ref.send(7, note);   // reaches the new incarnation through the same ref
+  host.run_once();
+  REQUIRE(outcomes.size() == 3);
+  CHECK_FALSE(outcomes[0]);
+  CHECK(outcomes[1] == Errc::actor_failed);
+  CHECK_FALSE(outcomes[2]);
+  CHECK(incarnations == std::vector<int>{5, 7});  // the second started from zero
+  CHECK(host.restarts() == 1);
+  CHECK(host.actor_count() == 1);
+}
+
+TEST_CASE("An actor that keeps failing is stopped once its restart limit is reached", "[actor]") {
+  ActorHost host;
+  std::vector<int> incarnations;
+  auto ref = host.spawn_supervised<Fragile>({.on_failure = actnet::OnFailure::restart,
+                                             .max_restarts = 3,
+                                             .window = std::chrono::seconds(60)},
+                                            incarnations);
+  std::vector<std::error_code> outcomes;
+  for (int i = 0; i < 5; ++i)
+    ref.send(-1, [&](std::error_code ec) { outcomes.push_back(ec); });
+  host.run_once();
+  REQUIRE(outcomes.size() == 5);
+  for (int i = 0; i < 4; ++i)
+    CHECK(outcomes[static_cast<std::size_t>(i)] == Errc::actor_failed);
+  CHECK(outcomes[4] == Errc::actor_stopped);  // the fourth failure was past the limit
+  CHECK(host.restarts() == 3);
+  CHECK(incarnations.size() == 4);
+  CHECK(host.actor_count() == 0);
+}
+
+TEST_CASE("An escalating actor leaves and the host's escalation hook hears of it", "[actor]") {
+  ActorHost host;
+  std::vector<int> incarnations;
+  actnet::ActorId escalated{};
+  std::string reason;
+  host.on_escalate([&](actnet::ActorId id, const std::string& what) {
+    escalated = id;
+    reason = what;
+  });
+  auto ref =
+      host.spawn_supervised<Fragile>({.on_failure = actnet::OnFailure::escalate}, incarnations);
+  std::error_code after;
+  ref.send(-1);
+  ref.send(1, [&](std::error_code ec) { after = ec; });
+  host.run_once();
+  CHECK(escalated == ref.id());
+  CHECK(reason == "negative");
+  CHECK(after == Errc::actor_stopped);
+  CHECK(host.restarts() == 0);
+}
+
+TEST_CASE("An actor built from a move-only argument is stopped rather than restarted", "[actor]") {
+  struct Owner final : Actor<int> {
+    explicit Owner(std::unique_ptr<int> p) : payload(std::move(p)) {}
+    void receive(int&) override { throw std::runtime_error("always"); }
+    std::unique_ptr<int> payload;
+  };
+  ActorHost host;
+  auto ref = host.spawn<Owner>(std::make_unique<int>(1));
+  std::error_code second;
+  ref.send(1);
+  ref.send(2, [&](std::error_code ec) { second = ec; });
+  host.run_once();
+  CHECK(second == Errc::actor_stopped);
+  CHECK(host.restarts() == 0);
 }

@@ -5,9 +5,13 @@
 // in a slab of slots; a slot's generation is bumped when its actor leaves, which is what
 // makes stale refs fail instead of reaching a newcomer.
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -16,7 +20,9 @@
 #include "actnet/runtime/actor.hpp"
 #include "actnet/runtime/actor_ref.hpp"
 #include "actnet/runtime/envelope.hpp"
+#include "actnet/runtime/supervision.hpp"
 #include "actnet/runtime/thread_owner.hpp"
+#include "actnet/runtime/unique_function.hpp"
 
 namespace actnet {
 
@@ -32,13 +38,40 @@ class ActorHost {
   ActorHost(const ActorHost&) = delete;
   ActorHost& operator=(const ActorHost&) = delete;
 
-  // Owner thread: constructs an A and places it; on_start() runs before this returns. If
-  // on_start() throws, the actor is dropped and the ref returned is already stale.
+  // Owner thread: constructs an A and places it under the default Supervision (restart,
+  // at most 5 times in 10 s); on_start() runs before this returns. If on_start() throws,
+  // the actor is dropped and the ref returned is already stale.
   template <class A, class... Args>
   ActorRef<typename A::message_type> spawn(Args&&... args) {
+    return spawn_supervised<A>(Supervision{}, std::forward<Args>(args)...);
+  }
+
+  // Owner thread: the same under `supervision`. A restart constructs a new A from the same
+  // arguments: references stay references, values are copied each time. An A that cannot
+  // be built again from them (a move-only argument) is stopped instead of restarted.
+  template <class A, class... Args>
+  ActorRef<typename A::message_type> spawn_supervised(Supervision supervision, Args&&... args) {
     ACTNET_ASSERT_OWNER(owner_);
-    ActorId id = place(std::make_unique<A>(std::forward<Args>(args)...));
-    return ActorRef<typename A::message_type>(inbox_, id);
+    Factory factory;
+    if constexpr (std::is_constructible_v<A, std::remove_reference_t<Args>&...>) {
+      factory = [stored = std::tuple<Args...>(std::forward<Args>(args)...)]() mutable {
+        return std::apply(
+            [](auto&... a) -> std::unique_ptr<ActorBase> { return std::make_unique<A>(a...); },
+            stored);
+      };
+      std::unique_ptr<ActorBase> first = factory();
+      ActorId id = place(std::move(first), supervision, std::move(factory));
+      return ActorRef<typename A::message_type>(inbox_, id);
+    } else {
+      ActorId id =
+          place(std::make_unique<A>(std::forward<Args>(args)...), supervision, std::move(factory));
+      return ActorRef<typename A::message_type>(inbox_, id);
+    }
+  }
+
+  // Owner thread: what runs when an actor with OnFailure::escalate fails (after it left).
+  void on_escalate(UniqueFunction<void(ActorId, const std::string& what)> hook) {
+    escalate_ = std::move(hook);
   }
 
   // Owner thread: handles up to `budget` queued messages; returns how many it handled.
@@ -57,16 +90,24 @@ class ActorHost {
   std::uint64_t messages_handled() const noexcept {
     return handled_.load(std::memory_order_relaxed);
   }
+  std::uint64_t restarts() const noexcept { return restarts_.load(std::memory_order_relaxed); }
 
  private:
   friend class ActorBase;
 
+  using Factory = UniqueFunction<std::unique_ptr<ActorBase>()>;
   struct Slot {
     std::unique_ptr<ActorBase> actor;
     std::uint32_t generation = 1;
+    Supervision supervision;
+    Factory factory;                                               // empty: cannot be restarted
+    std::vector<std::chrono::steady_clock::time_point> restarted;  // within the window
   };
 
-  ActorId place(std::unique_ptr<ActorBase> actor);
+  ActorId place(std::unique_ptr<ActorBase> actor, Supervision supervision, Factory factory);
+  void install(std::uint32_t slot, std::unique_ptr<ActorBase> actor);
+  void failed(std::uint32_t slot, const std::string& what) noexcept;
+  bool restart(std::uint32_t slot) noexcept;
   ActorBase* find(ActorId id) noexcept;
   void dispatch(Envelope& envelope) noexcept;
   void request_stop(ActorBase& actor) noexcept;
@@ -81,6 +122,8 @@ class ActorHost {
   std::vector<std::uint32_t> stopping_;  // slots whose actors asked to leave
   std::size_t live_ = 0;
   std::atomic<std::uint64_t> handled_{0};  // written by the owner, read by anyone
+  std::atomic<std::uint64_t> restarts_{0};
+  UniqueFunction<void(ActorId, const std::string&)> escalate_;
 };
 
 }  // namespace actnet
