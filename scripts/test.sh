@@ -18,7 +18,9 @@ export ACTNET_SKIP_SETUP=1
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
+# scripts/tsan.supp names the one false positive TSan reports (moodycamel's fence-ordered
+# block reuse) and why.
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:suppressions=$root/scripts/tsan.supp}
 
 # stage NAME BUILD_DIR CTEST_ARGS... : runs ctest, keeps its log, adds to the totals.
 stage() {

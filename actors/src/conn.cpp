@@ -11,6 +11,7 @@
 #include "actnet/io/socket_options.hpp"
 #include "actnet/runtime/error.hpp"
 #include "event_loop.hpp"
+#include "udp_listener.hpp"
 
 namespace actnet {
 namespace {
@@ -131,7 +132,7 @@ bool Conn::read_ready(std::size_t budget, bool& more) {
 
   if (total > 0) {
     const Action action =
-        loop_.call("on_traffic", this, [&] { return loop_.handler().on_traffic(*this); });
+        loop_.call("on_traffic", this, [&] { return handler_->on_traffic(*this); });
     if (!is_open()) return false;
     loop_.apply(*this, action);
     if (!is_open()) return false;
@@ -151,6 +152,7 @@ bool Conn::read_ready(std::size_t budget, bool& more) {
 }
 
 std::error_code Conn::queue(std::span<const std::string_view> parts, Completion done) {
+  if (datagram_ != nullptr) return datagram_->send(remote_, parts, std::move(done));
   if (state_ != State::open) {
     complete(done, Errc::connection_closed);
     return Errc::connection_closed;
@@ -262,7 +264,7 @@ void Conn::check_water() {
     paused_ = true;
     update_interest();
     loop_.call("on_backpressure", this, [&] {
-      loop_.handler().on_backpressure(*this, true);
+      handler_->on_backpressure(*this, true);
       return Action::none;
     });
   } else if (paused_ && size <= o.write_low_water) {
@@ -270,7 +272,7 @@ void Conn::check_water() {
     update_interest();
     if (o.edge_triggered) loop_.read_again(*this);  // bytes may wait with no new edge
     loop_.call("on_backpressure", this, [&] {
-      loop_.handler().on_backpressure(*this, false);
+      handler_->on_backpressure(*this, false);
       return Action::none;
     });
   }
@@ -285,6 +287,7 @@ void Conn::finish_pending(std::error_code error) {
 }
 
 void Conn::close_with(std::error_code error) {
+  if (datagram_ != nullptr) return;  // a UDP listener's datagram: nothing to close
   if (state_ != State::open) return;
   state_ = State::closed;
   if (!outbound_.empty()) {
@@ -307,7 +310,7 @@ void Conn::close_with(std::error_code error) {
   finish_pending(error ? error : make_error_code(Errc::connection_closed));
   loop_.counters().connections.fetch_sub(1, std::memory_order_relaxed);
   const Action action =
-      loop_.call("on_close", nullptr, [&] { return loop_.handler().on_close(*this, error); });
+      loop_.call("on_close", nullptr, [&] { return handler_->on_close(*this, error); });
   if (action == Action::shutdown) loop_.apply(*this, action);
   loop_.release_later(*this);
 }
@@ -351,6 +354,10 @@ std::error_code Conn::writev(std::span<const std::string_view> parts, Completion
 
 std::error_code Conn::flush() {
   ACTNET_ASSERT_OWNER(loop_.owner());
+  if (datagram_ != nullptr) {
+    datagram_->flush();
+    return {};
+  }
   if (state_ != State::open) return Errc::connection_closed;
   write_ready();
   return state_ == State::open ? std::error_code{} : make_error_code(Errc::connection_closed);
@@ -363,6 +370,7 @@ std::size_t Conn::outbound_buffered() const {
 
 ConnRef Conn::ref() const {
   ACTNET_ASSERT_OWNER(loop_.owner());
+  if (datagram_ != nullptr) return ConnRef();  // no connection for a handle to name
   return ConnRef(loop_.inbox(), slot_, generation_);
 }
 

@@ -123,6 +123,7 @@ EngineStats Engine::stats() const {
     l.longest_turn = std::chrono::nanoseconds(c.longest_turn_ns.load(std::memory_order_relaxed));
     l.watchdog_hits = c.watchdog_hits.load(std::memory_order_relaxed);
     l.buffer_bytes = c.buffer_bytes.load(std::memory_order_relaxed);
+    l.datagrams_truncated = c.datagrams_truncated.load(std::memory_order_relaxed);
     if (i < core_->inboxes.size()) l.mailbox_depth = core_->inboxes[i]->mailbox.size_approx();
     s.loops.push_back(l);
   }

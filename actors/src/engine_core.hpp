@@ -36,6 +36,7 @@ struct LoopCounters {
   std::atomic<std::int64_t> longest_turn_ns{0};
   std::atomic<std::uint64_t> watchdog_hits{0};
   std::atomic<std::uint64_t> buffer_bytes{0};  // pooled buffer bytes held by connections
+  std::atomic<std::uint64_t> datagrams_truncated{0};
   // For the watchdog: when the current turn started (0: waiting in epoll), and the user
   // callback it is in (nullptr: none).
   std::atomic<std::int64_t> turn_started_ns{0};
@@ -55,6 +56,7 @@ struct EngineCore {
   Mailbox<SupervisorTask> supervisor_inbox{256};
   std::atomic<std::uint64_t> accepted{0};
   std::atomic<std::uint64_t> shed{0};
+  bool client_only = false;  // a Client's own loops (client.hpp): no listeners; set before boot
 
   // Any thread: asks for a graceful stop. False when one was asked for already.
   bool request_stop(std::chrono::milliseconds deadline);

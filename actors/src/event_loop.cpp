@@ -20,6 +20,7 @@ namespace {
 // high bit marks the loop's own descriptors.
 constexpr std::uint64_t kOwnBit = std::uint64_t{1} << 63;
 constexpr std::uint64_t kMailboxToken = kOwnBit | 0xFFFF'FFFF;
+constexpr std::uint64_t kUdpBit = std::uint64_t{1} << 61;  // with kOwnBit: udp_[low 32 bits]
 
 std::int64_t now_ns() noexcept {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -54,6 +55,23 @@ void EventLoop::adopt_listener(io::UniqueFd listener) {
     acceptor_ = std::make_unique<Acceptor>(core_, "loop " + std::to_string(index_) + ": ");
 }
 
+void EventLoop::adopt_udp(io::UniqueFd socket) {
+  const std::uint64_t token = kOwnBit | kUdpBit | udp_.size();
+  auto listener = std::make_unique<UdpListener>(*this, pool_, std::move(socket),
+                                                static_cast<std::uint32_t>(udp_.size()));
+  // Always level-triggered (gnet forces edge-triggered off for UDP): a batch-limited read
+  // leaves the rest for the next turn.
+  auto added = poller_->add(listener->fd(), io::Interest::readable, token);
+  if (!added) throw std::system_error(added.error().code, added.error().message);
+  udp_.push_back(std::move(listener));
+}
+
+void EventLoop::close_udp() {
+  for (auto& listener : udp_)
+    (void)poller_->remove(listener->fd());
+  udp_.clear();
+}
+
 void EventLoop::start() {
   thread_ = std::thread([this] { run(); });
   const std::string name = "actnet-loop-" + std::to_string(index_);
@@ -83,7 +101,7 @@ void EventLoop::run() {
 //  1. wait for I/O: not at all when work is known to be waiting, else until woken;
 //  2. dispatch I/O events (read → on_traffic, flush writes), then edge-triggered leftovers;
 //  3. drain the mailbox, up to kMailboxBudget messages;
-//  4. (local deadlines: none yet)
+//  4. expire local deadlines (dials past their timeout);
 //  5. release the connections closed during the turn, so nothing dangles mid-turn.
 void EventLoop::turn() {
   int timeout = -1;
@@ -91,6 +109,7 @@ void EventLoop::turn() {
     timeout = 0;
   else if (draining_)
     timeout = 10;  // look again whether everything has drained
+  timeout = dialer_.timeout_ms(timeout);
   const bool sleeping = timeout != 0 && inbox_->mailbox.prepare_to_sleep();
   if (!sleeping) timeout = 0;
   counters_.turn_started_ns.store(0, std::memory_order_relaxed);
@@ -112,6 +131,7 @@ void EventLoop::turn() {
   mailbox_more_ = handled == kMailboxBudget;
   counters_.messages.fetch_add(handled, std::memory_order_relaxed);
 
+  dialer_.expire();
   release_closed();
   if (draining_ && !finished_ && drained()) finish();
 
@@ -128,6 +148,15 @@ void EventLoop::dispatch_io(std::uint64_t token, io::Ready ready) {
     return;
   }
   if (token & kOwnBit) {
+    if ((token & kUdpBit) && !(token & Dialer::kTokenBit) && token != kMailboxToken) {
+      const std::size_t index = static_cast<std::size_t>(token & 0xFFFF'FFFF);
+      if (index < udp_.size()) udp_[index]->read_ready();
+      return;
+    }
+    if (token & Dialer::kTokenBit) {
+      dialer_.ready(token);
+      return;
+    }
     accept_from(static_cast<std::size_t>(token & 0xFFFF'FFFF));
     return;
   }
@@ -176,7 +205,24 @@ void EventLoop::accept_from(std::size_t listener) {
   });
 }
 
-void EventLoop::open_conn(io::UniqueFd fd, const io::SocketAddress& peer) {
+Conn* EventLoop::open_outbound(io::UniqueFd fd, const io::SocketAddress& peer,
+                               EventHandler* handler, std::any context) {
+  ACTNET_ASSERT_OWNER(owner_);
+  if (draining_) return nullptr;  // fd closes: the loop is stopping
+  counters_.connections.fetch_add(1, std::memory_order_relaxed);
+  return open_conn(std::move(fd), peer, handler, std::move(context));
+}
+
+void EventLoop::close_handler(EventHandler* handler) {
+  ACTNET_ASSERT_OWNER(owner_);
+  dialer_.cancel_all(make_error_code(Errc::shutting_down), handler);
+  for (auto& conn : conns_) {
+    if (conn->is_open() && conn->handler_ == handler) conn->close_with(Errc::shutting_down);
+  }
+}
+
+Conn* EventLoop::open_conn(io::UniqueFd fd, const io::SocketAddress& peer, EventHandler* handler,
+                           std::any context) {
   const ResolvedOptions& o = core_.options;
   io::TcpOptions tcp{.no_delay = o.tcp_nodelay,
                      .keep_alive = o.tcp_keepalive,
@@ -206,10 +252,13 @@ void EventLoop::open_conn(io::UniqueFd fd, const io::SocketAddress& peer) {
     conn.state_ = Conn::State::closed;
     counters_.connections.fetch_sub(1, std::memory_order_relaxed);
     release_later(conn);
-    return;
+    return nullptr;
   }
-  const Action action = call("on_open", &conn, [&] { return core_.handler.on_open(conn); });
+  conn.handler_ = handler != nullptr ? handler : &core_.handler;
+  if (context.has_value()) conn.context_ = std::move(context);
+  const Action action = call("on_open", &conn, [&] { return conn.handler_->on_open(conn); });
   apply(conn, action);
+  return &conn;
 }
 
 void EventLoop::apply(Conn& conn, Action action) {
@@ -253,6 +302,14 @@ void EventLoop::handle(LoopMessage& message) noexcept {
           open_conn(std::move(m.fd), m.peer);
         } else if constexpr (std::is_same_v<M, TaskMsg>) {
           m.run(*this);
+        } else if constexpr (std::is_same_v<M, DatagramMsg>) {
+          if (m.socket >= udp_.size()) {  // closed by a stop
+            complete(m.done, Errc::shutting_down);
+            return;
+          }
+          const std::string_view part = m.bytes;
+          (void)udp_[m.socket]->send(m.peer, {&part, 1}, std::move(m.done));
+          udp_[m.socket]->flush();
         } else {
           Conn* conn = find(m.to);
           if (conn == nullptr) {
@@ -278,7 +335,7 @@ void EventLoop::handle(LoopMessage& message) noexcept {
             (void)conn->queue(parts, std::move(m.done));
           } else if constexpr (std::is_same_v<M, WakeMsg>) {
             const Action action =
-                call("on_traffic", conn, [&] { return core_.handler.on_traffic(*conn); });
+                call("on_traffic", conn, [&] { return conn->handler_->on_traffic(*conn); });
             complete(m.done, threw_ ? make_error_code(Errc::handler_failed) : std::error_code{});
             if (conn->is_open()) apply(*conn, action);
           } else if constexpr (std::is_same_v<M, CloseMsg>) {
@@ -307,9 +364,11 @@ void EventLoop::begin_drain() {
   ACTNET_ASSERT_OWNER(owner_);
   if (draining_) return;
   draining_ = true;
+  dialer_.cancel_all(make_error_code(Errc::shutting_down));
   for (io::UniqueFd& listener : listeners_)
     (void)poller_->remove(listener.get());
   listeners_.clear();
+  close_udp();  // a UDP listener has nothing to drain: its replies were sent each batch
   for (auto& conn : conns_) {
     if (!conn->is_open()) continue;
     conn->draining_ = true;
@@ -327,6 +386,7 @@ void EventLoop::finish() {
   ACTNET_ASSERT_OWNER(owner_);
   if (finished_) return;
   draining_ = true;
+  dialer_.cancel_all(make_error_code(Errc::shutting_down));
   for (auto& conn : conns_) {
     if (conn->is_open()) conn->close_with(Errc::shutting_down);
   }
@@ -335,6 +395,7 @@ void EventLoop::finish() {
   for (io::UniqueFd& listener : listeners_)
     (void)poller_->remove(listener.get());
   listeners_.clear();
+  close_udp();
   finished_ = true;
 }
 

@@ -4,6 +4,7 @@
 // (loop_message.hpp). Its turn — wait, I/O, mailbox, release — is written once, in
 // EventLoop::turn() (event_loop.cpp).
 
+#include <any>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -18,8 +19,10 @@
 #include "actnet/io/poller.hpp"
 #include "actnet/runtime/error.hpp"
 #include "actnet/runtime/thread_owner.hpp"
+#include "dialer.hpp"
 #include "engine_core.hpp"
 #include "loop_message.hpp"
+#include "udp_listener.hpp"
 
 namespace actnet::detail {
 
@@ -35,6 +38,9 @@ class EventLoop {
 
   // Supervisor thread, before start(): with reuse_port, the loop's own listeners.
   void adopt_listener(io::UniqueFd listener);
+  // Supervisor thread, before start(): a bound UDP socket of a udp:// address, read by this
+  // loop alone (udp_listener.hpp).
+  void adopt_udp(io::UniqueFd socket);
   // Supervisor thread.
   void start();
   void join();
@@ -58,6 +64,14 @@ class EventLoop {
   void apply(Conn& conn, Action action);  // what a callback's Action asks for
   void release_later(Conn& conn);         // frees the slot at the end of the turn
   void read_again(Conn& conn);            // edge-triggered: serve it next turn without an edge
+  // Loop thread: outbound connections (client.hpp). open_outbound adopts a connected socket
+  // with `handler` (nullptr: the engine's) and `context`, runs on_open; nullptr when the
+  // loop is stopping or cannot watch it (the socket is then closed).
+  Dialer& dialer() noexcept { return dialer_; }
+  Conn* open_outbound(io::UniqueFd fd, const io::SocketAddress& peer, EventHandler* handler,
+                      std::any context);
+  // Loop thread: closes the connections and fails the dials that run `handler`.
+  void close_handler(EventHandler* handler);
 
   // Loop thread, from TaskMsg: the two phases of a stop.
   void begin_drain();
@@ -70,7 +84,9 @@ class EventLoop {
   void handle(LoopMessage& message) noexcept;
   void reject(LoopMessage& message) noexcept;
   void accept_from(std::size_t listener);
-  void open_conn(io::UniqueFd fd, const io::SocketAddress& peer);
+  void close_udp();
+  Conn* open_conn(io::UniqueFd fd, const io::SocketAddress& peer, EventHandler* handler = nullptr,
+                  std::any context = {});
   Conn* find(ConnId id) noexcept;
   void serve_read_again();
   void release_closed();
@@ -90,6 +106,9 @@ class EventLoop {
   std::vector<std::uint32_t> read_again_next_;
   std::vector<io::UniqueFd> listeners_;  // reuse_port only
   std::unique_ptr<Acceptor> acceptor_;   // reuse_port only
+  Dialer dialer_{*this};                 // connects in progress (client.hpp)
+  // udp:// listeners: this loop's own socket of each.
+  std::vector<std::unique_ptr<UdpListener>> udp_;
   std::thread thread_;
   bool mailbox_more_ = false;  // the last drain hit its budget
   bool draining_ = false;

@@ -45,12 +45,20 @@ struct CloseMsg {
   ConnId to;
   Completion done;
 };
+// A datagram from one of the loop's UDP sockets (DatagramRef).
+struct DatagramMsg {
+  std::uint32_t socket;
+  io::SocketAddress peer;
+  std::string bytes;
+  Completion done;
+};
 // Engine-internal work run on the loop (drain, force stop, ...).
 struct TaskMsg {
   UniqueFunction<void(EventLoop&)> run;
 };
 
-using LoopMessage = std::variant<AcceptMsg, WriteMsg, WritevMsg, WakeMsg, CloseMsg, TaskMsg>;
+using LoopMessage =
+    std::variant<AcceptMsg, WriteMsg, WritevMsg, WakeMsg, CloseMsg, TaskMsg, DatagramMsg>;
 
 // The loop's mailbox, shared with every ConnRef so a late ref finds it closed, not freed.
 class LoopInbox {

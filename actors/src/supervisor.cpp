@@ -7,6 +7,7 @@
 #include "actnet/io/socket.hpp"
 #include "actnet/io/socket_options.hpp"
 #include "actnet/runtime/error.hpp"
+#include "udp_binding.hpp"
 
 namespace actnet::detail {
 namespace {
@@ -43,16 +44,13 @@ Engine Supervisor::engine() const {
 io::Status Supervisor::boot() {
   ACTNET_ASSERT_OWNER(owner_);
   const ResolvedOptions& o = core_->options;
-  if (addresses_.empty()) {
+  if (addresses_.empty() && !core_->client_only) {
     return failure(Errc::invalid_argument, "no address to listen on");
   }
   std::vector<io::Endpoint> endpoints;
   for (const std::string& text : addresses_) {
     auto endpoint = io::parse_endpoint(text);
     if (!endpoint) return endpoint.error();
-    if (endpoint->is_datagram()) {
-      return failure(Errc::unsupported, "'" + text + "': UDP listeners are not supported yet");
-    }
     endpoints.push_back(std::move(*endpoint));
   }
 
@@ -124,6 +122,26 @@ io::Status Supervisor::bind_all(std::vector<io::Endpoint>& endpoints) {
     auto resolved = io::resolve(endpoint, io::ResolveFor::bind);
     if (!resolved) return resolved.error();
     io::SocketAddress address = resolved->front();
+    if (endpoint.is_datagram()) {  // one socket per loop, read by that loop (udp_binding.hpp)
+      auto sockets = bind_udp_sockets(o, address, loops_.size());
+      if (!sockets) return sockets.error();
+      for (std::size_t i = 0; i < sockets->size(); ++i) {
+        io::UniqueFd& fd = (*sockets)[i];
+        {
+          std::lock_guard lock(core_->listeners_mutex);
+          core_->listener_fds.push_back(fd.get());
+          if (i == 0) {
+            if (auto local = io::local_address(fd.get()); local) core_->bound.push_back(*local);
+          }
+        }
+        try {
+          loops_[i]->adopt_udp(std::move(fd));
+        } catch (const std::system_error& e) {
+          return failure(e.code(), e.what());
+        }
+      }
+      continue;
+    }
     io::BindOptions bind{.reuse_addr = o.reuse_addr, .reuse_port = o.reuse_port};
     if (o.reuse_port) {
       // One listener per loop on the same port; with port 0 the first picks it for all.

@@ -139,6 +139,7 @@ class Flooder : public actnet::EventHandler {
       accepted.fetch_add(kChunk);
     }
     still_open_after.store(conn.is_open());
+    flooding_done.store(true);  // last: the test waits for it before reading the rest
     return actnet::Action::none;
   }
   actnet::Action on_traffic(actnet::Conn& conn) override {
@@ -158,6 +159,7 @@ class Flooder : public actnet::EventHandler {
   std::atomic<int> write_error{0};
   std::atomic<bool> write_error_is_limit{false};
   std::atomic<bool> still_open_after{true};
+  std::atomic<bool> flooding_done{false};
   std::atomic<std::size_t> accepted{0};
   std::atomic<int> closed_on_limit{0};
   std::atomic<int> closed{0};
@@ -287,7 +289,8 @@ TEST_CASE(
   actnet::Engine engine = running->engine();
   const auto address = engine.listen_addresses().at(0);
   TestClient flooded(address);  // never reads
-  REQUIRE(eventually([&] { return handler.closed.load() == 1; }));
+  // on_close runs inside the failing write, before the handler records that write's error.
+  REQUIRE(eventually([&] { return handler.closed.load() == 1 && handler.flooding_done.load(); }));
   CHECK(handler.closed_on_limit.load() == 1);
   CHECK(handler.write_error_is_limit.load());
   CHECK_FALSE(handler.still_open_after.load());

@@ -10,6 +10,7 @@
 #include "actnet/runtime/error.hpp"
 #include "actnet/runtime/log.hpp"
 #include "actnet/runtime/mailbox.hpp"
+#include "actnet/runtime/supervision.hpp"
 #include "actnet/runtime/unique_function.hpp"
 #include "actnet/runtime/worker_pool.hpp"
 
@@ -21,8 +22,10 @@
 #include "actnet/io/unique_fd.hpp"
 
 #include "actnet/action.hpp"
+#include "actnet/client.hpp"
 #include "actnet/conn.hpp"
 #include "actnet/conn_ref.hpp"
+#include "actnet/datagram_ref.hpp"
 #include "actnet/engine.hpp"
 #include "actnet/engine_stats.hpp"
 #include "actnet/event_handler.hpp"

@@ -17,6 +17,7 @@
 #include <system_error>
 
 #include "actnet/conn_ref.hpp"
+#include "actnet/datagram_ref.hpp"
 #include "actnet/io/elastic_ring_buffer.hpp"
 #include "actnet/io/mixed_buffer.hpp"
 #include "actnet/io/poller.hpp"
@@ -29,9 +30,12 @@
 
 namespace actnet {
 
+class EventHandler;
+
 namespace detail {
 class EventLoop;
-}
+class UdpListener;
+}  // namespace detail
 
 class Conn {
  public:
@@ -54,6 +58,11 @@ class Conn {
   std::error_code writev(std::span<const std::string_view> parts, Completion done = {});
   // Tries to hand buffered bytes to the kernel now.
   std::error_code flush();
+  // A UDP listener's datagram (see is_datagram()): one datagram to `peer`, sent with the
+  // loop's next sendmmsg batch; `done` runs once it was offered to the kernel. Errc::unsupported
+  // on a stream connection.
+  std::error_code send_to(const io::SocketAddress& peer, std::string_view bytes,
+                          Completion done = {});
   std::size_t outbound_buffered() const;
 
   // ---- identity (loop thread)
@@ -65,6 +74,13 @@ class Conn {
   // A duplicate of the socket, close-on-exec, that the caller owns.
   Result<io::UniqueFd> dup() const;
   bool is_open() const noexcept { return state_ == State::open; }
+  // True inside on_traffic for a datagram that reached a udp:// listener. Then the inbound
+  // buffer holds just that datagram, remote_address() is its sender, write()/writev() reply
+  // with one datagram, close() does nothing and ref() is empty: the Conn is valid only
+  // during that on_traffic (details in actors/src/udp_listener.hpp).
+  bool is_datagram() const noexcept { return datagram_ != nullptr; }
+  // A datagram's handle for answering later from any thread (an empty one on a stream).
+  DatagramRef datagram_ref() const;
 
   // ---- the user's context (loop thread)
   template <class T, class... Args>
@@ -94,6 +110,7 @@ class Conn {
 
  private:
   friend class detail::EventLoop;
+  friend class detail::UdpListener;
   enum class State : std::uint8_t { free, open, closed };
   struct Pending {
     std::uint64_t end;  // stream offset the bytes end at
@@ -116,6 +133,7 @@ class Conn {
   std::uint64_t token() const noexcept;
 
   detail::EventLoop& loop_;
+  EventHandler* handler_ = nullptr;  // the engine's, or a Client's (set when it opens)
   io::UniqueFd fd_;
   io::SocketAddress local_, remote_;
   io::ElasticRingBuffer inbound_;
@@ -131,6 +149,7 @@ class Conn {
   bool paused_ = false;      // backpressure: reading stopped
   bool read_ready_ = false;  // edge-triggered: readable bytes left behind by the chunk limit
   bool draining_ = false;    // engine stopping: reading stopped for good
+  detail::UdpListener* datagram_ = nullptr;  // set: the per-datagram view of a UDP listener
 };
 
 }  // namespace actnet

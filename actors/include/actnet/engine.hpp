@@ -55,12 +55,14 @@ class Engine {
  private:
   friend class detail::Supervisor;
   friend class RunningEngine;
+  friend class Client;
   explicit Engine(std::shared_ptr<detail::EngineCore> core) : core_(std::move(core)) {}
   std::shared_ptr<detail::EngineCore> core_;
 };
 
-// Serves `address` ("tcp://:9000", "tcp6://[::1]:9000", "unix:///run/app.sock"; no scheme
-// means tcp) on the calling thread until the engine stops. The error names what failed.
+// Serves `address` ("tcp://:9000", "tcp6://[::1]:9000", "udp4://127.0.0.1:9001",
+// "unix:///run/app.sock"; no scheme means tcp) on the calling thread until the engine stops.
+// A udp address gets one SO_REUSEPORT socket per loop. The error names what failed.
 io::Status run(EventHandler& handler, std::string_view address, const Options& options = {});
 // The same with several listeners feeding one engine.
 io::Status rotate(EventHandler& handler, std::vector<std::string> addresses,

@@ -17,6 +17,8 @@ struct LoopStats {
   std::chrono::nanoseconds longest_turn{0};
   std::uint64_t watchdog_hits = 0;  // turns that ran past Options::watchdog_threshold
   std::uint64_t buffer_bytes = 0;   // buffer memory the loop's connections hold now
+  // UDP datagrams dropped because they were longer than read_buffer_cap (or 64 KiB).
+  std::uint64_t datagrams_truncated = 0;
 };
 
 struct EngineStats {

@@ -30,7 +30,9 @@ class EventHandler {
   virtual Action on_open(Conn&) { return Action::none; }
 
   // The connection's loop, when bytes arrived (read them with peek/next/discard/read) or
-  // after a ConnRef::wake().
+  // after a ConnRef::wake(). For a udp:// listener: once per datagram, with the datagram as
+  // the inbound bytes and its sender as remote_address() (Conn::is_datagram()); a listening
+  // UDP server gets no on_open or on_close, as in gnet.
   virtual Action on_traffic(Conn&) { return Action::none; }
 
   // The connection's loop, once, when it closes. `error` is empty for a close this side

@@ -38,6 +38,9 @@ struct Options {
   // --- listeners
   bool reuse_addr = true;
   bool reuse_port = false;  // every loop binds and accepts on its own listener
+  // A udp:// address on a multicast group (udp4://224.0.0.199:9000) is joined on this
+  // interface (0: the kernel picks by route). UDP always binds one socket per loop with
+  // SO_REUSEPORT, whatever reuse_port says (one socket only for a multicast group).
   unsigned multicast_interface_index = 0;
   std::string bind_to_device;  // SO_BINDTODEVICE for the listeners (needs CAP_NET_RAW)
 
