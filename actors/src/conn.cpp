@@ -62,7 +62,7 @@ void Conn::open(io::UniqueFd fd, const io::SocketAddress& local, const io::Socke
   slot_ = slot;
   generation_ = generation == 0 ? 1 : generation;
   state_ = State::open;
-  paused_ = read_ready_ = draining_ = false;
+  paused_ = user_paused_ = read_ready_ = draining_ = false;
   queued_total_ = flushed_total_ = 0;
   interest_ = io::Interest::readable;
   if (loop_.options().edge_triggered) {
@@ -234,7 +234,7 @@ void Conn::write_ready() {
 
 void Conn::update_interest() {
   if (state_ != State::open) return;
-  const bool reading = !paused_ && !draining_;
+  const bool reading = !paused_ && !user_paused_ && !draining_;
   io::Interest want = io::Interest::none;
   if (loop_.options().edge_triggered) {
     want = io::Interest::writable | io::Interest::edge_triggered;
@@ -270,7 +270,7 @@ void Conn::check_water() {
   } else if (paused_ && size <= o.write_low_water) {
     paused_ = false;
     update_interest();
-    if (o.edge_triggered) loop_.read_again(*this);  // bytes may wait with no new edge
+    if (o.edge_triggered && !user_paused_) loop_.read_again(*this);  // no new edge may come
     loop_.call("on_backpressure", this, [&] {
       handler_->on_backpressure(*this, false);
       return Action::none;
@@ -366,6 +366,23 @@ std::error_code Conn::flush() {
 std::size_t Conn::outbound_buffered() const {
   ACTNET_ASSERT_OWNER(loop_.owner());
   return outbound_.buffered();
+}
+
+void Conn::pause_reading() {
+  ACTNET_ASSERT_OWNER(loop_.owner());
+  if (user_paused_ || datagram_ != nullptr) return;
+  user_paused_ = true;
+  update_interest();
+}
+
+void Conn::resume_reading() {
+  ACTNET_ASSERT_OWNER(loop_.owner());
+  if (!user_paused_) return;
+  user_paused_ = false;
+  if (state_ != State::open) return;
+  update_interest();
+  // Edge-triggered: bytes may wait in the kernel with no new edge to report them.
+  if (loop_.options().edge_triggered && !paused_ && !draining_) loop_.read_again(*this);
 }
 
 ConnRef Conn::ref() const {

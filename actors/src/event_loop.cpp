@@ -184,7 +184,7 @@ void EventLoop::serve_read_again() {
   for (std::uint32_t slot : read_again_next_) {
     Conn& conn = *conns_[slot];
     conn.read_ready_ = false;
-    if (!conn.is_open() || conn.paused_ || conn.draining_) continue;
+    if (!conn.is_open() || conn.paused_ || conn.user_paused_ || conn.draining_) continue;
     bool more = false;
     if (conn.read_ready(core_.options.edge_triggered_chunk, more) && more) read_again(conn);
   }

@@ -65,6 +65,13 @@ class Conn {
                           Completion done = {});
   std::size_t outbound_buffered() const;
 
+  // ---- flow control (loop thread): stop reading from the socket until resume_reading(),
+  // on top of the engine's own backpressure pause (both must be off for reading to go on).
+  // A proxy pauses one side while the other cannot send. Idempotent.
+  void pause_reading();
+  void resume_reading();
+  bool reading_paused() const noexcept { return user_paused_; }
+
   // ---- identity (loop thread)
   ConnRef ref() const;
   std::size_t loop_index() const noexcept;
@@ -150,6 +157,7 @@ class Conn {
   bool read_ready_ = false;  // edge-triggered: readable bytes left behind by the chunk limit
   bool draining_ = false;    // engine stopping: reading stopped for good
   detail::UdpListener* datagram_ = nullptr;  // set: the per-datagram view of a UDP listener
+  bool user_paused_ = false;  // pause_reading(): reading stopped until resume_reading()
 };
 
 }  // namespace actnet
