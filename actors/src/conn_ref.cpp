@@ -37,4 +37,8 @@ std::error_code ConnRef::close(Completion done) const {
   return send(inbox_, detail::CloseMsg{{slot_, generation_}, std::move(done)});
 }
 
+std::error_code ConnRef::shutdown_write(Completion done) const {
+  return send(inbox_, detail::ShutdownWriteMsg{{slot_, generation_}, std::move(done)});
+}
+
 }  // namespace actnet

@@ -45,6 +45,10 @@ struct CloseMsg {
   ConnId to;
   Completion done;
 };
+struct ShutdownWriteMsg {
+  ConnId to;
+  Completion done;
+};
 // A datagram from one of the loop's UDP sockets (DatagramRef).
 struct DatagramMsg {
   std::uint32_t socket;
@@ -57,8 +61,8 @@ struct TaskMsg {
   UniqueFunction<void(EventLoop&)> run;
 };
 
-using LoopMessage =
-    std::variant<AcceptMsg, WriteMsg, WritevMsg, WakeMsg, CloseMsg, TaskMsg, DatagramMsg>;
+using LoopMessage = std::variant<AcceptMsg, WriteMsg, WritevMsg, WakeMsg, CloseMsg,
+                                 ShutdownWriteMsg, TaskMsg, DatagramMsg>;
 
 // The loop's mailbox, shared with every ConnRef so a late ref finds it closed, not freed.
 class LoopInbox {

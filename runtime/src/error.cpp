@@ -39,6 +39,8 @@ class Category final : public std::error_category {
         return "not supported in this configuration";
       case Errc::handler_failed:
         return "a handler callback threw";
+      case Errc::write_shut_down:
+        return "the connection's write side was shut down: no more bytes can be written";
     }
     return "unknown actnet error " + std::to_string(value);
   }

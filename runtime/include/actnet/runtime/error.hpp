@@ -24,6 +24,7 @@ enum class Errc {
   read_buffer_full,      // a connection's inbound bytes reached Options::read_buffer_cap unread
   unsupported,           // not possible with this configuration (e.g. dup() with many listeners)
   handler_failed,        // a handler callback threw; the connection was closed
+  write_shut_down,       // this side shut the connection's write side (Conn::shutdown_write)
 };
 
 // Thread-safe; the category object lives for the whole program.
