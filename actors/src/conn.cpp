@@ -63,7 +63,7 @@ void Conn::open(io::UniqueFd fd, const io::SocketAddress& local, const io::Socke
   generation_ = generation == 0 ? 1 : generation;
   state_ = State::open;
   paused_ = user_paused_ = read_ready_ = draining_ = false;
-  eof_seen_ = shut_requested_ = shut_sent_ = false;
+  eof_seen_ = in_on_eof_ = shut_requested_ = shut_sent_ = false;
   queued_total_ = flushed_total_ = 0;
   interest_ = io::Interest::readable;
   if (loop_.options().edge_triggered) {
@@ -153,7 +153,10 @@ bool Conn::read_ready(std::size_t budget, bool& more) {
 // The peer's EOF, once its last bytes went through on_traffic: on_eof decides whether the
 // connection lives on for writing.
 bool Conn::end_of_input() {
+  eof_seen_ = true;  // reading stops for good (at EOF, level-triggered epoll would spin)
+  in_on_eof_ = true;
   const Action action = loop_.call("on_eof", this, [&] { return handler_->on_eof(*this); });
+  in_on_eof_ = false;
   if (!is_open()) return false;
   if (shut_sent_) {
     close_with({});  // both directions are finished
@@ -163,9 +166,6 @@ bool Conn::end_of_input() {
     close_with(Errc::end_of_stream);
     return false;
   }
-  // Set only now, so a shutdown_write() inside on_eof does not close under the callback.
-  // Reading stops: the socket stays readable at EOF, and level-triggered epoll would spin.
-  eof_seen_ = true;
   update_interest();
   if (action == Action::shutdown) loop_.apply(*this, action);
   return is_open();
@@ -283,7 +283,8 @@ void Conn::finish_shutdown() {
   shut_waiters_.clear();
   for (Completion& done : waiters)
     complete(done, {});
-  if (is_open() && eof_seen_) close_with({});  // both directions are finished
+  // Both directions are finished; inside on_eof, end_of_input() closes once it returned.
+  if (is_open() && eof_seen_ && !in_on_eof_) close_with({});
 }
 
 bool Conn::wants_read() const noexcept {

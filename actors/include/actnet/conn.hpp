@@ -78,7 +78,7 @@ class Conn {
   // connection closes by itself with on_close and an empty error.
   std::error_code shutdown_write(Completion done = {});
   bool write_shut_down() const noexcept { return shut_requested_; }  // shutdown_write() called
-  bool peer_shut_down() const noexcept { return eof_seen_; }  // on_eof kept the connection open
+  bool peer_shut_down() const noexcept { return eof_seen_; }         // the peer's EOF was read
 
   // ---- flow control (loop thread): stop reading from the socket until resume_reading(),
   // on top of the engine's own backpressure pause (both must be off for reading to go on).
@@ -177,10 +177,13 @@ class Conn {
   bool draining_ = false;    // engine stopping: reading stopped for good
   detail::UdpListener* datagram_ = nullptr;  // set: the per-datagram view of a UDP listener
   bool user_paused_ = false;  // pause_reading(): reading stopped until resume_reading()
-  // Half-close. eof_seen_: the peer's EOF was read and on_eof kept the connection, which
-  // reads no more. shut_requested_: shutdown_write() was called, no write is accepted;
-  // shut_sent_: the queued bytes were flushed and the socket's write side is shut.
+  // Half-close. eof_seen_: the peer's EOF was read (on_eof ran or runs); nothing more is
+  // read. in_on_eof_: on_eof is running, so a shutdown that finishes both directions leaves
+  // the close to end_of_input(), after the callback. shut_requested_: shutdown_write() was called,
+  // no write is accepted; shut_sent_: the queued bytes were flushed and the socket's write side is
+  // shut.
   bool eof_seen_ = false;
+  bool in_on_eof_ = false;
   bool shut_requested_ = false;
   bool shut_sent_ = false;
   std::vector<Completion> shut_waiters_;  // shutdown_write()'s callbacks until shut_sent_
