@@ -38,7 +38,15 @@ class ProxyHandler final : public actnet::EventHandler {
   static constexpr std::size_t kHighWater = 1024 * 1024;  // bytes in flight: stop reading
   static constexpr std::size_t kLowWater = 256 * 1024;    // back to this: read again
 
-  explicit ProxyHandler(std::vector<std::string> upstreams) : upstreams_(std::move(upstreams)) {}
+  // One upstream's addresses, tried in order until one connects: a host name that main()
+  // resolved at startup (a loop never waits for a lookup). Every URL must be numeric.
+  using Alternatives = std::vector<std::string>;
+
+  explicit ProxyHandler(std::vector<std::string> upstreams) {
+    for (std::string& url : upstreams)
+      upstreams_.push_back({std::move(url)});
+  }
+  explicit ProxyHandler(std::vector<Alternatives> upstreams) : upstreams_(std::move(upstreams)) {}
 
   // Supervisor thread: the Client that dials upstreams on the engine's own loops.
   actnet::Action on_boot(actnet::Engine& engine) override {
@@ -56,17 +64,11 @@ class ProxyHandler final : public actnet::EventHandler {
     if (client == nullptr || upstreams_.empty()) return actnet::Action::close;
     auto link = std::make_shared<Link>();
     const actnet::ConnRef down = conn.ref();
-    conn.emplace_context<Side>(Side{link, kDown, {}, false});
+    conn.emplace_context<Side>(Side{link, kDown, {}});
     conn.pause_reading();  // until the upstream is connected
-    const std::string& url =
+    const Alternatives& upstream =
         upstreams_[next_.fetch_add(1, std::memory_order_relaxed) % upstreams_.size()];
-    // From a loop: the upstream URLs must be numeric (dial resolves on this thread).
-    (void)client->dial(url, {.context = Side{link, kUp, down, false}},
-                       [down, this](std::error_code error, actnet::ConnRef) {
-                         if (!error) return;
-                         dial_failures.fetch_add(1, std::memory_order_relaxed);
-                         (void)down.close();
-                       });
+    dial(*client, upstream, 0, std::move(link), down);
     return actnet::Action::none;
   }
 
@@ -167,6 +169,29 @@ class ProxyHandler final : public actnet::EventHandler {
     (void)side.peer.shutdown_write();
   }
 
+  // A loop: dials upstream[index], the next address when that fails, and closes the
+  // downstream when none connects. From a loop, so the URLs must be numeric (dial resolves
+  // on the calling thread). The callback runs on the loop the dial went to.
+  void dial(actnet::Client& client, const Alternatives& upstream, std::size_t index,
+            std::shared_ptr<Link> link, actnet::ConnRef down) {
+    if (upstream.empty()) {
+      dial_failures.fetch_add(1, std::memory_order_relaxed);
+      (void)down.close();
+      return;
+    }
+    (void)client.dial(
+        upstream[index], {.context = Side{link, kUp, down}},
+        [this, &client, &upstream, index, link, down](std::error_code error, actnet::ConnRef) {
+          if (!error) return;
+          if (index + 1 < upstream.size() && !link->down_closed.load()) {
+            dial(client, upstream, index + 1, link, down);
+            return;
+          }
+          dial_failures.fetch_add(1, std::memory_order_relaxed);
+          (void)down.close();
+        });
+  }
+
   // The upstream's loop, in its on_open: publish its ref, wake the downstream to read.
   actnet::Action open_upstream(actnet::Conn& conn, Side& side) {
     Link& link = *side.link;
@@ -201,7 +226,7 @@ class ProxyHandler final : public actnet::EventHandler {
     conn.pause_reading();
   }
 
-  std::vector<std::string> upstreams_;
+  std::vector<Alternatives> upstreams_;
   std::unique_ptr<actnet::Client> client_;  // set in on_boot, before ready_
   std::atomic<actnet::Client*> ready_{nullptr};
   std::atomic<std::size_t> next_{0};
