@@ -1,8 +1,9 @@
 // Half-close: EventHandler::on_eof keeps a connection open for writing after the peer's EOF,
 // Conn::shutdown_write / ConnRef::shutdown_write end this side's stream after the bytes
 // queued before them, writes after it fail, a connection whose two directions are finished
-// closes by itself, and the default on_eof still closes at EOF. Each test runs a real
-// engine over 127.0.0.1 with a blocking POSIX client (or an actnet Client) on the other end.
+// closes by itself, the default on_eof still closes at EOF, and a UDP datagram refuses it. Each
+// test runs a real engine over 127.0.0.1 with a blocking POSIX client (or an actnet Client) on the
+// other end.
 
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -21,6 +22,7 @@
 #include "actnet/actnet.hpp"
 #include "actors/client_echo.hpp"
 #include "actors/test_client.hpp"
+#include "actors/udp_test_client.hpp"
 
 using namespace std::chrono_literals;
 
@@ -384,4 +386,20 @@ TEST_CASE("A Client connection sends its request, half-closes, and reads the who
   CHECK(server_handler.request_bytes == request.size());
   CHECK_FALSE(client->stop());
   CHECK(client->wait().ok());
+}
+
+TEST_CASE("A UDP listener's datagram has no write side to shut", "[half_close]") {
+  struct Datagrams : actnet::EventHandler {
+    actnet::Action on_traffic(actnet::Conn& conn) override {
+      const std::error_code shut = conn.shutdown_write();
+      conn.write(shut == actnet::Errc::unsupported ? "unsupported" : "shut: " + shut.message());
+      conn.discard();
+      return actnet::Action::none;
+    }
+  } datagrams;
+  auto server = actnet::start(datagrams, {"udp4://127.0.0.1:0"});
+  REQUIRE(server.ok());
+  UdpTestSocket socket(AF_INET);
+  socket.send_to(server->engine().listen_addresses().at(0), "hello");
+  CHECK(socket.recv() == std::optional<std::string>("unsupported"));
 }
