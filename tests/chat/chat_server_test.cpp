@@ -17,9 +17,11 @@ using namespace std::chrono_literals;
 namespace {
 
 struct Server {
-  chat::ChatServer handler;
-  actnet::Result<actnet::RunningEngine> running =
-      actnet::start(handler, {"tcp://127.0.0.1:0"}, {.num_event_loops = 2, .stop_timeout = 1000ms});
+  explicit Server(const actnet::Options& options = {.num_event_loops = 2, .stop_timeout = 1000ms})
+      : running(actnet::start(handler, {"tcp://127.0.0.1:0"}, options)) {}
+
+  chat::ChatServer handler;  // outlives the engine: declared first
+  actnet::Result<actnet::RunningEngine> running;
 
   actnet::io::SocketAddress address() { return running->engine().listen_addresses().at(0); }
 };
@@ -183,4 +185,43 @@ TEST_CASE("A name that is not percent-encoded UTF-8 is refused with 400", "[chat
   CHECK(bad_escape.handshake("/ws?name=%zz").status() == 400);
   WsTestClient bad_utf8(server.address());
   CHECK(bad_utf8.handshake("/ws?name=%C0%AF").status() == 400);
+}
+
+TEST_CASE("A member that stops reading is dropped instead of slowing the room", "[chat][server]") {
+  // Small limits so the slow member's backlog passes the hard limit quickly.
+  Server server({.num_event_loops = 2,
+                 .write_high_water = 64 * 1024,
+                 .write_low_water = 16 * 1024,
+                 .write_hard_limit = 256 * 1024,
+                 .socket_send_buffer = 64 * 1024,
+                 .stop_timeout = 1000ms});
+  REQUIRE(server.running);
+  auto slow = member(server, "/ws?name=slow");  // never reads again
+  auto speaker = member(server, "/ws?name=speaker");
+  REQUIRE(speaker->read_event("join"));
+
+  // The speaker reads each of its own messages back before sending the next, so only the
+  // slow member falls behind: 400 x 16 KiB is far beyond its kernel buffers and the limit.
+  const std::string text(16 * 1024, 'x');
+  bool slow_left = false;
+  for (int seq = 1; seq <= 400; ++seq) {
+    speaker->send(chat::Opcode::text, text);
+    for (;;) {
+      const auto event = speaker->read_text();
+      REQUIRE(event);
+      if (event->rfind(R"({"type":"leave","name":"slow")", 0) == 0) {
+        slow_left = true;
+        continue;
+      }
+      REQUIRE(event->rfind(R"({"type":"message")", 0) == 0);
+      REQUIRE(event->find(",\"seq\":" + std::to_string(seq) + "}") != std::string::npos);
+      break;
+    }
+  }
+  if (!slow_left) {
+    const auto event = speaker->read_event("leave");
+    REQUIRE(event);
+    slow_left = event->rfind(R"({"type":"leave","name":"slow")", 0) == 0;
+  }
+  CHECK(slow_left);
 }
