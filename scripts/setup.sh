@@ -10,6 +10,8 @@ packages=(
   libconcurrentqueue-dev libboost-dev catch2 libspdlog-dev libfmt-dev
   # clang 14 and libFuzzer for the fuzz targets
   clang-14 libclang-rt-14-dev libfuzzer-14-dev
+  # real clients and servers the proxy's integration test drives (tests/actors/proxy_tools_test.cpp)
+  redis-server redis-tools curl nginx
 )
 packages+=("$@")
 

@@ -22,6 +22,7 @@ class ClientHandler final : public EventHandler {
     return user_.on_open(conn);
   }
   Action on_traffic(Conn& conn) override { return user_.on_traffic(conn); }
+  Action on_eof(Conn& conn) override { return user_.on_eof(conn); }
   Action on_close(Conn& conn, std::error_code error) override {
     open.fetch_sub(1, std::memory_order_relaxed);
     return user_.on_close(conn, error);

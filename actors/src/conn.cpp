@@ -63,6 +63,7 @@ void Conn::open(io::UniqueFd fd, const io::SocketAddress& local, const io::Socke
   generation_ = generation == 0 ? 1 : generation;
   state_ = State::open;
   paused_ = user_paused_ = read_ready_ = draining_ = false;
+  eof_seen_ = in_on_eof_ = shut_requested_ = shut_sent_ = false;
   queued_total_ = flushed_total_ = 0;
   interest_ = io::Interest::readable;
   if (loop_.options().edge_triggered) {
@@ -81,6 +82,7 @@ void Conn::reset() noexcept {
   outbound_.clear();
   context_.reset();
   pending_.clear();
+  shut_waiters_.clear();
   state_ = State::free;
   generation_ = (generation_ + 1) & 0x7FFF'FFFF;  // stale refs stop matching here
   if (generation_ == 0) generation_ = 1;
@@ -140,10 +142,7 @@ bool Conn::read_ready(std::size_t budget, bool& more) {
   // An idle connection holds no buffer: give back the block a read reserved and found
   // nothing for, or that the handler drained (its views die with the callback).
   inbound_.trim();
-  if (eof) {
-    close_with(Errc::end_of_stream);
-    return false;
-  }
+  if (eof) return end_of_input();
   if (failure) {
     close_with(failure);
     return false;
@@ -151,11 +150,45 @@ bool Conn::read_ready(std::size_t budget, bool& more) {
   return true;
 }
 
+// The peer's EOF, once its last bytes went through on_traffic: on_eof decides whether the
+// connection lives on for writing.
+bool Conn::end_of_input() {
+  eof_seen_ = true;  // reading stops for good (at EOF, level-triggered epoll would spin)
+  in_on_eof_ = true;
+  const Action action = loop_.call("on_eof", this, [&] { return handler_->on_eof(*this); });
+  in_on_eof_ = false;
+  if (!is_open()) return false;
+  if (shut_sent_) {
+    close_with({});  // both directions are finished
+    return false;
+  }
+  if (action == Action::close) {
+    close_with(Errc::end_of_stream);
+    return false;
+  }
+  update_interest();
+  if (action == Action::shutdown) loop_.apply(*this, action);
+  return is_open();
+}
+
+// After on_eof the socket is not read, so an event for reading is the error or hang-up the
+// kernel reports whatever the interest: a reset, or a unix peer that closed for good.
+void Conn::failed_after_eof() {
+  int err = 0;
+  socklen_t len = sizeof err;
+  if (::getsockopt(fd_.get(), SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+  close_with(err != 0 ? errno_code(err) : make_error_code(Errc::end_of_stream));
+}
+
 std::error_code Conn::queue(std::span<const std::string_view> parts, Completion done) {
   if (datagram_ != nullptr) return datagram_->send(remote_, parts, std::move(done));
   if (state_ != State::open) {
     complete(done, Errc::connection_closed);
     return Errc::connection_closed;
+  }
+  if (shut_requested_) {
+    complete(done, Errc::write_shut_down);
+    return Errc::write_shut_down;
   }
   std::size_t total = 0;
   for (std::string_view p : parts)
@@ -228,13 +261,39 @@ void Conn::write_ready() {
     complete(done, {});
   }
   if (state_ != State::open) return;
-  if (outbound_.empty()) update_interest();
+  if (outbound_.empty()) {
+    if (shut_requested_ && !shut_sent_) {
+      finish_shutdown();
+      if (state_ != State::open) return;
+    }
+    update_interest();
+  }
   check_water();
+}
+
+// shutdown_write()'s second half, once nothing is left queued.
+void Conn::finish_shutdown() {
+  if (::shutdown(fd_.get(), SHUT_WR) != 0) {
+    close_with(errno_code(errno));
+    return;
+  }
+  shut_sent_ = true;
+  // Moved out first: a callback may call back into this connection.
+  std::vector<Completion> waiters = std::move(shut_waiters_);
+  shut_waiters_.clear();
+  for (Completion& done : waiters)
+    complete(done, {});
+  // Both directions are finished; inside on_eof, end_of_input() closes once it returned.
+  if (is_open() && eof_seen_ && !in_on_eof_) close_with({});
+}
+
+bool Conn::wants_read() const noexcept {
+  return !paused_ && !user_paused_ && !draining_ && !eof_seen_;
 }
 
 void Conn::update_interest() {
   if (state_ != State::open) return;
-  const bool reading = !paused_ && !user_paused_ && !draining_;
+  const bool reading = wants_read();
   io::Interest want = io::Interest::none;
   if (loop_.options().edge_triggered) {
     want = io::Interest::writable | io::Interest::edge_triggered;
@@ -270,7 +329,7 @@ void Conn::check_water() {
   } else if (paused_ && size <= o.write_low_water) {
     paused_ = false;
     update_interest();
-    if (o.edge_triggered && !user_paused_) loop_.read_again(*this);  // no new edge may come
+    if (o.edge_triggered && wants_read()) loop_.read_again(*this);  // no new edge may come
     loop_.call("on_backpressure", this, [&] {
       handler_->on_backpressure(*this, false);
       return Action::none;
@@ -308,6 +367,10 @@ void Conn::close_with(std::error_code error) {
     complete(done, {});
   }
   finish_pending(error ? error : make_error_code(Errc::connection_closed));
+  std::vector<Completion> waiters = std::move(shut_waiters_);
+  shut_waiters_.clear();
+  for (Completion& done : waiters)
+    complete(done, error ? error : make_error_code(Errc::connection_closed));
   loop_.counters().connections.fetch_sub(1, std::memory_order_relaxed);
   const Action action =
       loop_.call("on_close", nullptr, [&] { return handler_->on_close(*this, error); });
@@ -382,7 +445,28 @@ void Conn::resume_reading() {
   if (state_ != State::open) return;
   update_interest();
   // Edge-triggered: bytes may wait in the kernel with no new edge to report them.
-  if (loop_.options().edge_triggered && !paused_ && !draining_) loop_.read_again(*this);
+  if (loop_.options().edge_triggered && wants_read()) loop_.read_again(*this);
+}
+
+std::error_code Conn::shutdown_write(Completion done) {
+  ACTNET_ASSERT_OWNER(loop_.owner());
+  if (datagram_ != nullptr) {
+    complete(done, Errc::unsupported);
+    return Errc::unsupported;
+  }
+  if (state_ != State::open) {
+    complete(done, Errc::connection_closed);
+    return Errc::connection_closed;
+  }
+  if (shut_sent_) {
+    complete(done, {});
+    return {};
+  }
+  if (done) shut_waiters_.push_back(std::move(done));
+  shut_requested_ = true;
+  // Otherwise write_ready() finishes it when the last queued byte reached the kernel.
+  if (outbound_.empty()) finish_shutdown();
+  return {};
 }
 
 ConnRef Conn::ref() const {

@@ -82,4 +82,8 @@ bool LoopHandle::is_current() const {
   return here != nullptr && inbox_ && here->inbox() == inbox_;
 }
 
+std::error_code ConnRef::shutdown_write(Completion done) const {
+  return send_or_run(inbox_, detail::ShutdownWriteMsg{{slot_, generation_}, std::move(done)});
+}
+
 }  // namespace actnet

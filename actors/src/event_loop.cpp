@@ -209,6 +209,10 @@ void EventLoop::dispatch_io(std::uint64_t token, io::Ready ready) {
   if (io::has(ready, io::Ready::writable)) conn->write_ready();
   if (!conn->is_open()) return;
   if (io::has(ready, io::Ready::readable | io::Ready::hang_up | io::Ready::error)) {
+    if (conn->eof_seen_) {
+      conn->failed_after_eof();
+      return;
+    }
     bool more = false;
     const std::size_t budget =
         core_.options.edge_triggered ? core_.options.edge_triggered_chunk : Conn::kAll;
@@ -228,7 +232,7 @@ void EventLoop::serve_read_again() {
   for (std::uint32_t slot : read_again_next_) {
     Conn& conn = *conns_[slot];
     conn.read_ready_ = false;
-    if (!conn.is_open() || conn.paused_ || conn.user_paused_ || conn.draining_) continue;
+    if (!conn.is_open() || !conn.wants_read()) continue;
     bool more = false;
     if (conn.read_ready(core_.options.edge_triggered_chunk, more) && more) read_again(conn);
   }
@@ -407,6 +411,8 @@ void EventLoop::handle(LoopMessage& message) noexcept {
                              : !understood ? make_error_code(Errc::unsupported)
                                            : std::error_code{});
             if (conn->is_open()) apply(*conn, action);
+          } else if constexpr (std::is_same_v<M, ShutdownWriteMsg>) {
+            (void)conn->shutdown_write(std::move(m.done));
           }
         }
       },

@@ -57,6 +57,10 @@ struct UserMsg {
   UniqueFunction<Action(EventHandler&, Conn&, bool&)> deliver;
   Completion done;
 };
+struct ShutdownWriteMsg {
+  ConnId to;
+  Completion done;
+};
 // A datagram from one of the loop's UDP sockets (DatagramRef).
 struct DatagramMsg {
   std::uint32_t socket;
@@ -69,8 +73,8 @@ struct TaskMsg {
   UniqueFunction<void(EventLoop&)> run;
 };
 
-using LoopMessage =
-    std::variant<AcceptMsg, WriteMsg, WritevMsg, WakeMsg, CloseMsg, UserMsg, TaskMsg, DatagramMsg>;
+using LoopMessage = std::variant<AcceptMsg, WriteMsg, WritevMsg, WakeMsg, CloseMsg, UserMsg,
+                                 ShutdownWriteMsg, TaskMsg, DatagramMsg>;
 
 // The loop's mailbox, shared with every ConnRef so a late ref finds it closed, not freed.
 class LoopInbox {

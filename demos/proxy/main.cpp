@@ -4,8 +4,10 @@
 //
 //   actnet-proxy --listen URL --upstream URL [--upstream URL...] [--loops N] [--log-level L]
 //
-// Upstream URLs must be numeric (tcp://127.0.0.1:9000, tcp6://[::1]:9000, unix:///path):
-// they are dialled from the event loops, which never wait for name resolution.
+// Upstream URLs are numeric (tcp://127.0.0.1:9000, tcp6://[::1]:9000, unix:///path) or name
+// a host (tcp://localhost:6379): a host name is resolved once, here, before the engine starts,
+// because the event loops that dial never wait for a lookup. Its addresses are tried in
+// order for each connection; a change in DNS needs a restart.
 // Stops gracefully (exit 0) on SIGINT or SIGTERM.
 
 #include <cstdio>
@@ -15,6 +17,7 @@
 #include <vector>
 
 #include <actnet/actnet.hpp>
+#include <actnet/io/resolve.hpp>
 
 #include "proxy_handler.hpp"
 
@@ -27,6 +30,21 @@ namespace {
                "                    [--log-level L]\n",
                why);
   std::exit(2);
+}
+
+// The upstream's numeric URLs: `url` itself, or the addresses its host name resolves to.
+actnet::Result<proxy::ProxyHandler::Alternatives> numeric(const std::string& url) {
+  auto endpoint = actnet::io::parse_endpoint(url);
+  if (!endpoint) return endpoint.error();
+  if (endpoint->host_kind() != actnet::io::HostKind::name)
+    return proxy::ProxyHandler::Alternatives{url};
+  auto addresses = actnet::io::resolve(*endpoint, actnet::io::ResolveFor::connect);
+  if (!addresses) return addresses.error();
+  proxy::ProxyHandler::Alternatives out;
+  for (const actnet::io::SocketAddress& address : *addresses)
+    out.push_back(std::string(actnet::io::network_name(endpoint->network)) + "://" +
+                  address.to_string());
+  return out;
 }
 
 }  // namespace
@@ -59,7 +77,17 @@ int main(int argc, char** argv) {
   if (listen.empty()) usage("--listen is required");
   if (upstreams.empty()) usage("at least one --upstream is required");
 
-  proxy::ProxyHandler handler(upstreams);
+  std::vector<proxy::ProxyHandler::Alternatives> resolved;
+  for (const std::string& url : upstreams) {
+    auto addresses = numeric(url);
+    if (!addresses) {
+      std::fprintf(stderr, "actnet-proxy: upstream %s: %s\n", url.c_str(),
+                   addresses.error().message.c_str());
+      return 1;
+    }
+    resolved.push_back(std::move(*addresses));
+  }
+  proxy::ProxyHandler handler(std::move(resolved));
   const actnet::io::Status outcome = actnet::run(handler, listen, options);
   if (!outcome) {
     std::fprintf(stderr, "actnet-proxy: %s\n", outcome.error().message.c_str());

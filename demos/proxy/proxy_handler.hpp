@@ -12,9 +12,13 @@
 // the only state the two loops share, so they are atomics; everything else is per side.
 //
 // A downstream reads nothing until its upstream is connected (its bytes wait in the
-// kernel). When either side closes, the other is closed after the bytes already posted to
-// it: Conn::close flushes what the socket takes at once, then closes (best effort). A dial
-// that fails closes the downstream. Half-close is not forwarded: an EOF closes both sides.
+// kernel). Half-close passes through: a side's EOF (on_eof) becomes shutdown_write on the
+// other side, posted after the bytes it forwarded, so the other side's FIN follows the last
+// of them; the side stays open to write what the other direction still brings. A side
+// whose two directions are finished closes by itself (Conn), and its partner finishes on
+// its own. A side that fails (reset, engine stop, a close) closes the other at once:
+// Conn::close flushes what the socket takes then, and drops the rest. A dial that fails
+// closes the downstream.
 
 #include <atomic>
 #include <cstddef>
@@ -34,7 +38,15 @@ class ProxyHandler final : public actnet::EventHandler {
   static constexpr std::size_t kHighWater = 1024 * 1024;  // bytes in flight: stop reading
   static constexpr std::size_t kLowWater = 256 * 1024;    // back to this: read again
 
-  explicit ProxyHandler(std::vector<std::string> upstreams) : upstreams_(std::move(upstreams)) {}
+  // One upstream's addresses, tried in order until one connects: a host name that main()
+  // resolved at startup (a loop never waits for a lookup). Every URL must be numeric.
+  using Alternatives = std::vector<std::string>;
+
+  explicit ProxyHandler(std::vector<std::string> upstreams) {
+    for (std::string& url : upstreams)
+      upstreams_.push_back({std::move(url)});
+  }
+  explicit ProxyHandler(std::vector<Alternatives> upstreams) : upstreams_(std::move(upstreams)) {}
 
   // Supervisor thread: the Client that dials upstreams on the engine's own loops.
   actnet::Action on_boot(actnet::Engine& engine) override {
@@ -52,17 +64,11 @@ class ProxyHandler final : public actnet::EventHandler {
     if (client == nullptr || upstreams_.empty()) return actnet::Action::close;
     auto link = std::make_shared<Link>();
     const actnet::ConnRef down = conn.ref();
-    conn.emplace_context<Side>(Side{link, kDown, {}, false});
+    conn.emplace_context<Side>(Side{link, kDown, {}});
     conn.pause_reading();  // until the upstream is connected
-    const std::string& url =
+    const Alternatives& upstream =
         upstreams_[next_.fetch_add(1, std::memory_order_relaxed) % upstreams_.size()];
-    // From a loop: the upstream URLs must be numeric (dial resolves on this thread).
-    (void)client->dial(url, {.context = Side{link, kUp, down, false}},
-                       [down, this](std::error_code error, actnet::ConnRef) {
-                         if (!error) return;
-                         dial_failures.fetch_add(1, std::memory_order_relaxed);
-                         (void)down.close();
-                       });
+    dial(*client, upstream, 0, std::move(link), down);
     return actnet::Action::none;
   }
 
@@ -70,12 +76,9 @@ class ProxyHandler final : public actnet::EventHandler {
     Side* side = conn.context<Side>();
     if (side == nullptr) return actnet::Action::close;
     Link& link = *side->link;
-    if (!side->peer && side->dir == kDown) {
-      if (!link.connected.load()) {  // woken early, or bytes before the pause took effect
-        conn.pause_reading();
-        return actnet::Action::none;
-      }
-      side->peer = link.upstream;  // published before `connected`
+    if (!find_peer(*side)) {  // woken early, or bytes before the pause took effect
+      conn.pause_reading();
+      return actnet::Action::none;
     }
     if (side->flow_paused && !link.waiting[side->dir].load()) {
       side->flow_paused = false;
@@ -84,20 +87,37 @@ class ProxyHandler final : public actnet::EventHandler {
       conn.resume_reading();  // the downstream's pause until connected
     }
     forward(conn, *side);
+    pass_eof(*side);  // an EOF that came before the upstream was connected
     return actnet::Action::none;
   }
 
-  actnet::Action on_close(actnet::Conn& conn, std::error_code) override {
+  // The peer of `conn` shut its write side: forward what is left, then the EOF itself, and
+  // keep `conn` open for the other direction. Before the upstream is connected, the bytes
+  // and the EOF wait for on_traffic (the wake from open_upstream).
+  actnet::Action on_eof(actnet::Conn& conn) override {
+    Side* side = conn.context<Side>();
+    if (side == nullptr) return actnet::Action::close;
+    side->eof = true;
+    if (!find_peer(*side)) return actnet::Action::none;
+    forward(conn, *side);
+    pass_eof(*side);
+    return actnet::Action::none;
+  }
+
+  actnet::Action on_close(actnet::Conn& conn, std::error_code error) override {
     Side* side = conn.context<Side>();
     if (side == nullptr) return actnet::Action::none;
     Link& link = *side->link;
     if (side->dir == kDown) {
       link.down_closed.store(true);
-      if (!side->peer && link.connected.load()) side->peer = link.upstream;
     } else {
       up_closed.fetch_add(1, std::memory_order_relaxed);
     }
-    if (side->peer) {
+    (void)find_peer(*side);
+    // Both directions finished (this side passed its EOF on and was shut by the other's):
+    // the other side has its EOF too and closes once it has flushed, so leave it alone.
+    const bool finished = !error && conn.peer_shut_down() && conn.write_shut_down();
+    if (side->peer && !finished) {
       forward(conn, *side);  // what was read but not yet passed on
       (void)side->peer.close();
     }
@@ -127,7 +147,50 @@ class ProxyHandler final : public actnet::EventHandler {
     int dir = kDown;
     actnet::ConnRef peer;      // the downstream's from the start; the upstream's once connected
     bool flow_paused = false;  // this side stopped reading for the other side's sake
+    bool eof = false;          // this side's peer shut its write side
+    bool eof_passed = false;   // ... and the other side was told to shut its own
   };
+
+  // The side's loop: whether its peer ref is known; the downstream learns it from the link
+  // once the upstream is connected.
+  static bool find_peer(Side& side) {
+    if (!side.peer && side.dir == kDown && side.link->connected.load()) {
+      side.peer = side.link->upstream;  // published before `connected`
+    }
+    return static_cast<bool>(side.peer);
+  }
+
+  // The side's loop, after forward(): the shutdown message follows the side's last
+  // async_write in the other loop's mailbox (FIFO per producer), so it runs after them and
+  // Conn::shutdown_write waits until they reached the kernel.
+  static void pass_eof(Side& side) {
+    if (!side.eof || side.eof_passed || !side.peer) return;
+    side.eof_passed = true;
+    (void)side.peer.shutdown_write();
+  }
+
+  // A loop: dials upstream[index], the next address when that fails, and closes the
+  // downstream when none connects. From a loop, so the URLs must be numeric (dial resolves
+  // on the calling thread). The callback runs on the loop the dial went to.
+  void dial(actnet::Client& client, const Alternatives& upstream, std::size_t index,
+            std::shared_ptr<Link> link, actnet::ConnRef down) {
+    if (upstream.empty()) {
+      dial_failures.fetch_add(1, std::memory_order_relaxed);
+      (void)down.close();
+      return;
+    }
+    (void)client.dial(
+        upstream[index], {.context = Side{link, kUp, down}},
+        [this, &client, &upstream, index, link, down](std::error_code error, actnet::ConnRef) {
+          if (!error) return;
+          if (index + 1 < upstream.size() && !link->down_closed.load()) {
+            dial(client, upstream, index + 1, link, down);
+            return;
+          }
+          dial_failures.fetch_add(1, std::memory_order_relaxed);
+          (void)down.close();
+        });
+  }
 
   // The upstream's loop, in its on_open: publish its ref, wake the downstream to read.
   actnet::Action open_upstream(actnet::Conn& conn, Side& side) {
@@ -163,7 +226,7 @@ class ProxyHandler final : public actnet::EventHandler {
     conn.pause_reading();
   }
 
-  std::vector<std::string> upstreams_;
+  std::vector<Alternatives> upstreams_;
   std::unique_ptr<actnet::Client> client_;  // set in on_boot, before ready_
   std::atomic<actnet::Client*> ready_{nullptr};
   std::atomic<std::size_t> next_{0};

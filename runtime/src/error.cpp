@@ -43,6 +43,8 @@ class Category final : public std::error_category {
         return "an offloaded job threw";
       case Errc::no_reply:
         return "the actor dropped the request without replying";
+      case Errc::write_shut_down:
+        return "the connection's write side was shut down: no more bytes can be written";
     }
     return "unknown actnet error " + std::to_string(value);
   }

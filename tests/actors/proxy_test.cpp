@@ -1,7 +1,8 @@
 // The reverse proxy demo's handler (demos/proxy/proxy_handler.hpp) run in-process between
 // loopback clients and an in-process upstream engine: bytes pass both ways unchanged under
 // concurrency, an upstream that never reads keeps the proxy's memory bounded, a closing
-// downstream closes its upstream, and a dead upstream closes the downstream.
+// downstream closes its upstream, a dead upstream closes the downstream, and a half-close
+// passes through in either direction after the bytes before it.
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -214,4 +215,116 @@ TEST_CASE("A proxy reaches a unix socket upstream", "[proxy]") {
   }
   CHECK(eventually([&] { return echo.closed == 1; }));
   ::unlink(path.c_str());
+}
+
+namespace {
+
+// An upstream for request-to-EOF protocols: reads the request until the proxy passes the
+// client's EOF on, only then replies with the request reversed, and shuts its write side;
+// the connection then closes by itself (both directions finished).
+class ReverseAfterEof : public actnet::EventHandler {
+ public:
+  actnet::Action on_open(actnet::Conn& conn) override {
+    conn.emplace_context<std::string>();
+    return actnet::Action::none;
+  }
+  actnet::Action on_traffic(actnet::Conn& conn) override {
+    conn.context<std::string>()->append(conn.next());
+    return actnet::Action::none;
+  }
+  actnet::Action on_eof(actnet::Conn& conn) override {
+    const std::string& request = *conn.context<std::string>();
+    received.store(request.size());
+    conn.write(std::string(request.rbegin(), request.rend()));
+    conn.shutdown_write();
+    return actnet::Action::none;
+  }
+  actnet::Action on_close(actnet::Conn&, std::error_code error) override {
+    if (!error) clean_closes.fetch_add(1);
+    closed.fetch_add(1);
+    return actnet::Action::none;
+  }
+  std::atomic<std::size_t> received{0};
+  std::atomic<int> closed{0}, clean_closes{0};
+};
+
+// An upstream that speaks first: a banner, then its EOF, and reads the client to EOF after.
+class BannerThenListen : public actnet::EventHandler {
+ public:
+  explicit BannerThenListen(std::string banner) : banner_(std::move(banner)) {}
+  actnet::Action on_open(actnet::Conn& conn) override {
+    conn.write(banner_);
+    conn.shutdown_write();
+    return actnet::Action::none;
+  }
+  actnet::Action on_traffic(actnet::Conn& conn) override {
+    received.fetch_add(conn.discard());
+    return actnet::Action::none;
+  }
+  actnet::Action on_close(actnet::Conn&, std::error_code error) override {
+    if (!error) clean_closes.fetch_add(1);
+    closed.fetch_add(1);
+    return actnet::Action::none;
+  }
+  std::atomic<std::size_t> received{0};
+  std::atomic<int> closed{0}, clean_closes{0};
+
+ private:
+  std::string banner_;
+};
+
+}  // namespace
+
+TEST_CASE("A client that half-closes through the proxy gets the reply its upstream sends at EOF",
+          "[proxy][half_close]") {
+  const bool edge = GENERATE(false, true);
+  CAPTURE(edge);
+  ReverseAfterEof reverser;
+  auto upstream = actnet::start(reverser, {"tcp://127.0.0.1:0"});
+  REQUIRE(upstream.ok());
+  proxy::ProxyHandler proxy({url_of(upstream->engine().listen_addresses().at(0))});
+  auto server =
+      actnet::start(proxy, {"tcp://127.0.0.1:0"}, {.num_event_loops = 2, .edge_triggered = edge});
+  REQUIRE(server.ok());
+
+  const std::string request = client_echo::random_bytes(3 * kMiB, 99);
+  {
+    TestClient client(server->engine().listen_addresses().at(0));
+    client.send_all(request);
+    REQUIRE(::shutdown(client.fd(), SHUT_WR) == 0);
+    bool eof = false;
+    const std::string reply = client.recv_until_eof(&eof);
+    CHECK(eof);
+    CHECK(reverser.received == request.size());
+    CHECK(reply.size() == request.size());
+    CHECK(reply == std::string(request.rbegin(), request.rend()));
+  }
+  // Every side finished both directions: closed by itself, cleanly, nothing left open.
+  CHECK(eventually([&] { return reverser.closed == 1; }));
+  CHECK(reverser.clean_closes == 1);
+  CHECK(eventually([&] { return proxy.up_closed == 1; }));
+  CHECK(eventually([&] { return server->engine().count_connections() == 0; }));
+}
+
+TEST_CASE("An upstream that ends its stream first still gets everything the client sends after",
+          "[proxy][half_close]") {
+  const std::string banner = client_echo::random_bytes(512 * 1024, 3);
+  BannerThenListen listener(banner);
+  auto upstream = actnet::start(listener, {"tcp://127.0.0.1:0"});
+  REQUIRE(upstream.ok());
+  proxy::ProxyHandler proxy({url_of(upstream->engine().listen_addresses().at(0))});
+  auto server = actnet::start(proxy, {"tcp://127.0.0.1:0"}, {.num_event_loops = 2});
+  REQUIRE(server.ok());
+
+  TestClient client(server->engine().listen_addresses().at(0));
+  bool eof = false;
+  CHECK(client.recv_until_eof(&eof) == banner);  // the banner, then the upstream's EOF
+  CHECK(eof);
+  const std::string data = client_echo::random_bytes(2 * kMiB, 4);
+  client.send_all(data);
+  REQUIRE(::shutdown(client.fd(), SHUT_WR) == 0);
+  CHECK(eventually([&] { return listener.closed == 1; }));
+  CHECK(listener.received == data.size());
+  CHECK(listener.clean_closes == 1);
+  CHECK(eventually([&] { return server->engine().count_connections() == 0; }));
 }

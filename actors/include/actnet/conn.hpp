@@ -15,6 +15,7 @@
 #include <span>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 #include "actnet/conn_ref.hpp"
 #include "actnet/datagram_ref.hpp"
@@ -66,6 +67,20 @@ class Conn {
   std::error_code send_to(const io::SocketAddress& peer, std::string_view bytes,
                           Completion done = {});
   std::size_t outbound_buffered() const;
+
+  // ---- half-close (loop thread). shutdown_write() ends this side's byte stream while
+  // reading goes on: once every byte already queued has reached the kernel, the socket's
+  // write side is shut (shutdown(SHUT_WR): the peer reads EOF) — at once when nothing is
+  // queued. Later writes fail with Errc::write_shut_down, through their completions too, and
+  // leave the connection open. `done` runs once, on this loop, when the write side was shut,
+  // or with the error that closed the connection first. Idempotent. Returns (and `done`
+  // gets) connection_closed on a closed connection, unsupported on a datagram.
+  // A peer's EOF is EventHandler::on_eof: see there how a connection outlives it. When both
+  // directions are finished (the peer's EOF read and this side's shutdown done), the
+  // connection closes by itself with on_close and an empty error.
+  std::error_code shutdown_write(Completion done = {});
+  bool write_shut_down() const noexcept { return shut_requested_; }  // shutdown_write() called
+  bool peer_shut_down() const noexcept { return eof_seen_; }         // the peer's EOF was read
 
   // ---- flow control (loop thread): stop reading from the socket until resume_reading(),
   // on top of the engine's own backpressure pause (both must be off for reading to go on).
@@ -137,7 +152,11 @@ class Conn {
             std::uint32_t slot, std::uint32_t generation);
   std::error_code queue(std::span<const std::string_view> parts, Completion done);
   bool read_ready(std::size_t budget, bool& more);  // false: the connection closed
+  bool end_of_input();                              // false: the connection closed
+  void failed_after_eof();
   void write_ready();
+  void finish_shutdown();
+  bool wants_read() const noexcept;
   void close_with(std::error_code error);
   void finish_pending(std::error_code error);
   void update_interest();
@@ -164,6 +183,16 @@ class Conn {
   bool draining_ = false;    // engine stopping: reading stopped for good
   detail::UdpListener* datagram_ = nullptr;  // set: the per-datagram view of a UDP listener
   bool user_paused_ = false;  // pause_reading(): reading stopped until resume_reading()
+  // Half-close. eof_seen_: the peer's EOF was read (on_eof ran or runs); nothing more is
+  // read. in_on_eof_: on_eof is running, so a shutdown that finishes both directions leaves
+  // the close to end_of_input(), after the callback. shut_requested_: shutdown_write() was called,
+  // no write is accepted; shut_sent_: the queued bytes were flushed and the socket's write side is
+  // shut.
+  bool eof_seen_ = false;
+  bool in_on_eof_ = false;
+  bool shut_requested_ = false;
+  bool shut_sent_ = false;
+  std::vector<Completion> shut_waiters_;  // shutdown_write()'s callbacks until shut_sent_
 };
 
 }  // namespace actnet

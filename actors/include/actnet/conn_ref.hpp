@@ -71,6 +71,11 @@ class ConnRef {
         std::move(done));
   }
 
+  // Any thread: Conn::shutdown_write() on the loop, so after the bytes this thread queued
+  // before it (the mailbox is FIFO per producer). `done` runs when the write side was shut
+  // (those bytes reached the kernel first), or with the error that stopped it.
+  std::error_code shutdown_write(Completion done = {}) const;
+
   // Any thread.
   std::uint32_t slot() const noexcept { return slot_; }
   std::uint32_t generation() const noexcept { return generation_; }

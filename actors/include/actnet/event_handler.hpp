@@ -35,9 +35,20 @@ class EventHandler {
   // UDP server gets no on_open or on_close, as in gnet.
   virtual Action on_traffic(Conn&) { return Action::none; }
 
+  // The connection's loop, when the peer shut its write side (a read found EOF), after
+  // on_traffic has seen its last bytes. Action::close, the default, closes the connection:
+  // on_close(Errc::end_of_stream). Action::none keeps it open for writing (a reply after a
+  // request that ended with EOF, a proxy passing the EOF on): it reads nothing more, and
+  // once this side ended its own stream with Conn::shutdown_write() and that was flushed,
+  // it closes by itself with on_close and an empty error — as it does right after on_eof,
+  // whatever on_eof returns, when this side's write was already shut. Action::shutdown
+  // stops the engine and keeps the connection open until the stop closes it.
+  virtual Action on_eof(Conn&) { return Action::close; }
+
   // The connection's loop, once, when it closes. `error` is empty for a close this side
-  // asked for, Errc::end_of_stream when the peer closed, Errc::shutting_down on engine stop,
-  // or what broke it. The connection's buffers can still be read here.
+  // asked for or one that ended with both directions shut (Conn::shutdown_write and on_eof),
+  // Errc::end_of_stream when the peer closed, Errc::shutting_down on engine stop, or what
+  // broke it. The connection's buffers can still be read here.
   virtual Action on_close(Conn&, std::error_code /*error*/) { return Action::none; }
 
   // The connection's loop, when its outbound bytes pass Options::write_high_water (true:

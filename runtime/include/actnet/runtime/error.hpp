@@ -26,6 +26,7 @@ enum class Errc {
   handler_failed,        // a handler callback threw; the connection was closed
   job_failed,            // an offloaded job threw (offload())
   no_reply,              // an asked actor let go of the Reply without answering (ask())
+  write_shut_down,       // this side shut the connection's write side (Conn::shutdown_write)
 };
 
 // Thread-safe; the category object lives for the whole program.
