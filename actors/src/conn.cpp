@@ -391,6 +391,10 @@ ConnRef Conn::ref() const {
   return ConnRef(loop_.inbox(), slot_, generation_);
 }
 
+LoopHandle Conn::loop_handle() const {
+  return LoopHandle(loop_.inbox());
+}
+
 std::size_t Conn::loop_index() const noexcept {
   return loop_.index();
 }

@@ -8,6 +8,7 @@
 #include "actnet/runtime/error.hpp"
 #include "actnet/runtime/log.hpp"
 #include "engine_core.hpp"
+#include "event_loop.hpp"
 #include "loop_message.hpp"
 #include "supervisor.hpp"
 
@@ -29,6 +30,22 @@ bool EngineCore::request_stop(std::chrono::milliseconds deadline) {
 
 void EngineCore::loop_finished(std::size_t index) {
   (void)supervisor_inbox.push([index](Supervisor& s) { s.loop_finished(index); });
+}
+
+WorkerPool& EngineCore::workers() {
+  std::call_once(workers_started, [this] {
+    workers_pool = std::make_unique<WorkerPool>(WorkerPoolOptions{.threads = options.worker_threads,
+                                                                  .capacity = options.worker_queue,
+                                                                  .name = "actnet-worker",
+                                                                  .logger = logger});
+  });
+  return *workers_pool;
+}
+
+void EngineCore::release_workers() {
+  // call_once pairs with a concurrent first use: after it, workers_pool is settled.
+  std::call_once(workers_started, [] {});
+  if (workers_pool) workers_pool->release();
 }
 
 // An engine being served on a thread of its own (start()).
@@ -125,9 +142,64 @@ EngineStats Engine::stats() const {
     l.buffer_bytes = c.buffer_bytes.load(std::memory_order_relaxed);
     l.datagrams_truncated = c.datagrams_truncated.load(std::memory_order_relaxed);
     if (i < core_->inboxes.size()) l.mailbox_depth = core_->inboxes[i]->mailbox.size_approx();
+    l.actors = c.actors.load(std::memory_order_relaxed);
+    l.actor_restarts = c.actor_restarts.load(std::memory_order_relaxed);
+    l.actor_messages = c.actor_messages.load(std::memory_order_relaxed);
+    l.actor_mailbox_depth = c.actor_mailbox_depth.load(std::memory_order_relaxed);
     s.loops.push_back(l);
   }
   return s;
+}
+
+std::size_t Engine::loops() const {
+  return core_ ? core_->counters.size() : 0;
+}
+
+void Engine::place_actor(std::size_t loop, UniqueFunction<void(ActorHost&)> place) const {
+  auto fail = [](Errc code, const std::string& what) {
+    throw std::system_error(make_error_code(code), what);
+  };
+  if (!core_ || core_->inboxes.empty())
+    fail(Errc::shutting_down, "spawn: the engine is not running");
+  const std::size_t n = core_->inboxes.size();
+  if (loop != kAnyLoop && loop >= n) {
+    fail(Errc::invalid_argument,
+         "spawn_on: loop " + std::to_string(loop) + " of " + std::to_string(n));
+  }
+  detail::EventLoop* here = detail::EventLoop::current();
+  if (here != nullptr) {
+    const bool ours = &here->core() == core_.get();
+    if (ours && (loop == kAnyLoop || loop == here->index())) {
+      place(here->actors());  // on the caller's own loop: no message, no wait
+      return;
+    }
+    fail(Errc::invalid_argument,
+         "spawn from an event loop may only place the actor on that loop: waiting for "
+         "another loop would block this one");
+  }
+  if (loop == kAnyLoop) loop = core_->next_actor_loop.fetch_add(1, std::memory_order_relaxed) % n;
+
+  // Off every loop: the loop places it while we wait. A loop that stops before running the
+  // task destroys it unrun, which breaks the promise: that is how we learn it stopped.
+  std::promise<void> placed;
+  std::future<void> done = placed.get_future();
+  detail::LoopMessage message(
+      detail::TaskMsg{[&place, placed = std::move(placed)](detail::EventLoop& l) mutable {
+        try {
+          place(l.actors());
+          placed.set_value();
+        } catch (...) {
+          placed.set_exception(std::current_exception());
+        }
+      }});
+  if (core_->inboxes[loop]->mailbox.push(std::move(message)) != PushResult::ok) {
+    fail(Errc::shutting_down, "spawn: the engine has stopped");
+  }
+  try {
+    done.get();
+  } catch (const std::future_error&) {
+    fail(Errc::shutting_down, "spawn: the engine stopped before the actor was placed");
+  }
 }
 
 // ---- run / rotate / start ----------------------------------------------------------------

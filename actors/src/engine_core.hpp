@@ -19,6 +19,7 @@
 #include "actnet/options.hpp"
 #include "actnet/runtime/mailbox.hpp"
 #include "actnet/runtime/unique_function.hpp"
+#include "actnet/runtime/worker_pool.hpp"
 
 namespace actnet::detail {
 
@@ -37,6 +38,10 @@ struct LoopCounters {
   std::atomic<std::uint64_t> watchdog_hits{0};
   std::atomic<std::uint64_t> buffer_bytes{0};  // pooled buffer bytes held by connections
   std::atomic<std::uint64_t> datagrams_truncated{0};
+  std::atomic<std::size_t> actors{0};  // user actors hosted now
+  std::atomic<std::uint64_t> actor_restarts{0};
+  std::atomic<std::uint64_t> actor_messages{0};
+  std::atomic<std::size_t> actor_mailbox_depth{0};  // at the end of the last turn
   // For the watchdog: when the current turn started (0: waiting in epoll), and the user
   // callback it is in (nullptr: none).
   std::atomic<std::int64_t> turn_started_ns{0};
@@ -56,6 +61,7 @@ struct EngineCore {
   Mailbox<SupervisorTask> supervisor_inbox{256};
   std::atomic<std::uint64_t> accepted{0};
   std::atomic<std::uint64_t> shed{0};
+  std::atomic<std::size_t> next_actor_loop{0};  // Engine::spawn's round robin
   bool client_only = false;  // a Client's own loops (client.hpp): no listeners; set before boot
 
   // Any thread: asks for a graceful stop. False when one was asked for already.
@@ -63,11 +69,20 @@ struct EngineCore {
   // Loop thread, as its last act.
   void loop_finished(std::size_t index);
 
+  // Any thread: the engine's pool for offload(), started on first use (most servers never
+  // offload and should not pay for idle threads). Supervisor thread, once every loop has
+  // finished: release_workers() runs what is queued and joins the threads.
+  WorkerPool& workers();
+  void release_workers();
+
   // Listeners, for Engine::dup() and listen_addresses(); guarded because users may ask from
   // any thread while the supervisor closes them.
   std::mutex listeners_mutex;
   std::vector<int> listener_fds;
   std::vector<io::SocketAddress> bound;
+
+  std::once_flag workers_started;
+  std::unique_ptr<WorkerPool> workers_pool;
 
   std::atomic<bool> stop_requested{false};
   std::atomic<bool> stopped{false};

@@ -20,7 +20,10 @@ namespace {
 // high bit marks the loop's own descriptors.
 constexpr std::uint64_t kOwnBit = std::uint64_t{1} << 63;
 constexpr std::uint64_t kMailboxToken = kOwnBit | 0xFFFF'FFFF;
+constexpr std::uint64_t kActorsToken = kOwnBit | 0xFFFF'FFFE;
 constexpr std::uint64_t kUdpBit = std::uint64_t{1} << 61;  // with kOwnBit: udp_[low 32 bits]
+
+thread_local EventLoop* t_current = nullptr;
 
 std::int64_t now_ns() noexcept {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -34,16 +37,28 @@ EventLoop::EventLoop(EngineCore& core, std::size_t index)
     : core_(core),
       index_(index),
       inbox_(std::make_shared<LoopInbox>()),
+      actors_(core.logger),
       counters_(*core.counters.at(index)) {
   auto poller = io::make_default_poller();
   if (!poller) throw std::system_error(poller.error().code, poller.error().message);
   poller_ = std::move(*poller);
   auto added = poller_->add(inbox_->mailbox.wakeup_fd(), io::Interest::readable, kMailboxToken);
   if (!added) throw std::system_error(added.error().code, added.error().message);
+  added = poller_->add(actors_.inbox().wakeup_fd(), io::Interest::readable, kActorsToken);
+  if (!added) throw std::system_error(added.error().code, added.error().message);
+  // An actor whose supervision says escalate stops the whole engine, gracefully.
+  actors_.on_escalate(
+      [this](ActorId, const std::string&) { core_.request_stop(core_.options.stop_timeout); });
 }
 
 EventLoop::~EventLoop() {
   join();
+  // The loop thread has ended (or never started): the host's last owner is this thread.
+  actors_.owner().bind_to_current_thread();
+}
+
+EventLoop* EventLoop::current() noexcept {
+  return t_current;
 }
 
 void EventLoop::adopt_listener(io::UniqueFd listener) {
@@ -84,6 +99,8 @@ void EventLoop::join() {
 
 void EventLoop::run() {
   owner_.bind_to_current_thread();
+  actors_.owner().bind_to_current_thread();
+  t_current = this;
   if (core_.options.lock_os_thread) {
     cpu_set_t set;
     CPU_ZERO(&set);
@@ -94,13 +111,14 @@ void EventLoop::run() {
   }
   while (!finished_)
     turn();
+  t_current = nullptr;
   core_.loop_finished(index_);
 }
 
 // One turn, in this order (DESIGN "The loop's turn"):
 //  1. wait for I/O: not at all when work is known to be waiting, else until woken;
 //  2. dispatch I/O events (read → on_traffic, flush writes), then edge-triggered leftovers;
-//  3. drain the mailbox, up to kMailboxBudget messages;
+//  3. drain the mailbox, then the hosted actors' mailbox, up to kMailboxBudget messages each;
 //  4. expire local deadlines (dials past their timeout);
 //  5. release the connections closed during the turn, so nothing dangles mid-turn.
 void EventLoop::turn() {
@@ -110,11 +128,11 @@ void EventLoop::turn() {
   else if (draining_)
     timeout = 10;  // look again whether everything has drained
   timeout = dialer_.timeout_ms(timeout);
-  const bool sleeping = timeout != 0 && inbox_->mailbox.prepare_to_sleep();
+  const bool sleeping = timeout != 0 && prepare_to_sleep();
   if (!sleeping) timeout = 0;
   counters_.turn_started_ns.store(0, std::memory_order_relaxed);
   auto events = poller_->wait(timeout);
-  if (sleeping) inbox_->mailbox.awake();
+  if (sleeping) awake();
   const std::int64_t start = now_ns();
   counters_.turn_started_ns.store(start, std::memory_order_relaxed);
 
@@ -128,23 +146,49 @@ void EventLoop::turn() {
 
   const std::size_t handled =
       inbox_->mailbox.drain(kMailboxBudget, [this](LoopMessage& m) noexcept { handle(m); });
-  mailbox_more_ = handled == kMailboxBudget;
   counters_.messages.fetch_add(handled, std::memory_order_relaxed);
+  const std::size_t received = actors_.run_once(kMailboxBudget);
+  mailbox_more_ = handled == kMailboxBudget || received == kMailboxBudget;
 
   dialer_.expire();
   release_closed();
   if (draining_ && !finished_ && drained()) finish();
 
-  counters_.buffer_bytes.store(pool_.stats().outstanding_bytes, std::memory_order_relaxed);
+  publish_counters();
   const std::int64_t took = now_ns() - start;
   if (took > counters_.longest_turn_ns.load(std::memory_order_relaxed)) {
     counters_.longest_turn_ns.store(took, std::memory_order_relaxed);
   }
 }
 
+// Both mailboxes announce the sleep, or neither does: a message in either must wake us.
+bool EventLoop::prepare_to_sleep() noexcept {
+  if (!inbox_->mailbox.prepare_to_sleep()) return false;
+  if (actors_.inbox().prepare_to_sleep()) return true;
+  inbox_->mailbox.awake();
+  return false;
+}
+
+void EventLoop::awake() noexcept {
+  inbox_->mailbox.awake();
+  actors_.inbox().awake();
+}
+
+void EventLoop::publish_counters() noexcept {
+  counters_.buffer_bytes.store(pool_.stats().outstanding_bytes, std::memory_order_relaxed);
+  counters_.actors.store(actors_.actor_count(), std::memory_order_relaxed);
+  counters_.actor_restarts.store(actors_.restarts(), std::memory_order_relaxed);
+  counters_.actor_messages.store(actors_.messages_handled(), std::memory_order_relaxed);
+  counters_.actor_mailbox_depth.store(actors_.inbox().size_approx(), std::memory_order_relaxed);
+}
+
 void EventLoop::dispatch_io(std::uint64_t token, io::Ready ready) {
   if (token == kMailboxToken) {
     inbox_->mailbox.acknowledge_wakeup();
+    return;
+  }
+  if (token == kActorsToken) {
+    actors_.inbox().acknowledge_wakeup();
     return;
   }
   if (token & kOwnBit) {
@@ -274,6 +318,20 @@ void EventLoop::apply(Conn& conn, Action action) {
   }
 }
 
+void EventLoop::callback_failed(const char* name, Conn* conn, const char* what) noexcept {
+  try {
+    if (conn != nullptr) {
+      core_.logger->error("loop {}: {} threw for peer {}: {}", index_, name,
+                          conn->remote_address().to_string(), what);
+    } else {
+      core_.logger->error("loop {}: {} threw: {}", index_, name, what);
+    }
+  } catch (...) {
+    // Logging failed (no memory): the connection still closes below.
+  }
+  if (conn != nullptr && conn->is_open()) conn->close_with(Errc::handler_failed);
+}
+
 void EventLoop::release_later(Conn& conn) {
   closed_.push_back(conn.slot_);
 }
@@ -341,6 +399,14 @@ void EventLoop::handle(LoopMessage& message) noexcept {
           } else if constexpr (std::is_same_v<M, CloseMsg>) {
             conn->close();
             complete(m.done, {});
+          } else if constexpr (std::is_same_v<M, UserMsg>) {
+            bool understood = true;
+            const Action action = call(
+                "on_message", conn, [&] { return m.deliver(*conn->handler_, *conn, understood); });
+            complete(m.done, threw_        ? make_error_code(Errc::handler_failed)
+                             : !understood ? make_error_code(Errc::unsupported)
+                                           : std::error_code{});
+            if (conn->is_open()) apply(*conn, action);
           }
         }
       },
@@ -378,6 +444,7 @@ void EventLoop::begin_drain() {
 
 bool EventLoop::drained() const noexcept {
   if (inbox_->mailbox.size_approx() != 0) return false;
+  if (actors_.inbox().size_approx() != 0 || offloads_ != 0) return false;
   return std::none_of(conns_.begin(), conns_.end(),
                       [](const auto& c) { return c->is_open() && c->outbound_buffered() != 0; });
 }
@@ -387,6 +454,9 @@ void EventLoop::finish() {
   if (finished_) return;
   draining_ = true;
   dialer_.cancel_all(make_error_code(Errc::shutting_down));
+  // Actors go first: their on_stop may still write to connections, which close next.
+  actors_.stop();
+  publish_counters();
   for (auto& conn : conns_) {
     if (conn->is_open()) conn->close_with(Errc::shutting_down);
   }

@@ -1,7 +1,8 @@
 #pragma once
-// EventLoop is an actor: one thread that owns an epoll, a mailbox, its connections and the
-// buffer pool they draw from. Nothing else touches those; other threads send messages
-// (loop_message.hpp). Its turn — wait, I/O, mailbox, release — is written once, in
+// EventLoop is an actor: one thread that owns an epoll, a mailbox, its connections, the
+// buffer pool they draw from and the user actors hosted on it (an ActorHost with a mailbox
+// of its own). Nothing else touches those; other threads send messages (loop_message.hpp,
+// ActorRef). Its turn — wait, I/O, mailbox, release — is written once, in
 // EventLoop::turn() (event_loop.cpp).
 
 #include <any>
@@ -17,6 +18,7 @@
 #include "actnet/conn.hpp"
 #include "actnet/io/buffer_pool.hpp"
 #include "actnet/io/poller.hpp"
+#include "actnet/runtime/actor_host.hpp"
 #include "actnet/runtime/error.hpp"
 #include "actnet/runtime/thread_owner.hpp"
 #include "dialer.hpp"
@@ -45,6 +47,10 @@ class EventLoop {
   void start();
   void join();
 
+  // Any thread: the loop whose thread this is, or nullptr off every loop. What lets a
+  // ConnRef used on its own connection's loop take the direct path, with no mailbox hop.
+  static EventLoop* current() noexcept;
+
   // Any thread.
   PushResult post(LoopMessage&& message) { return inbox_->mailbox.push(std::move(message)); }
   const std::shared_ptr<LoopInbox>& inbox() const noexcept { return inbox_; }
@@ -54,6 +60,11 @@ class EventLoop {
   // Loop thread (Conn's side of the loop).
   const ResolvedOptions& options() const noexcept { return core_.options; }
   EventHandler& handler() noexcept { return core_.handler; }
+  EngineCore& core() noexcept { return core_; }
+  ActorHost& actors() noexcept { return actors_; }
+  Conn* find(ConnId id) noexcept;  // nullptr: closed, or the slot holds a newer connection
+  // Runs a message as if it had come through the mailbox (ConnRef's direct path).
+  void handle_now(LoopMessage& message) noexcept { handle(message); }
   io::Poller& poller() noexcept { return *poller_; }
   const ThreadOwner& owner() const noexcept { return owner_; }
   spdlog::logger& logger() noexcept { return *core_.logger; }
@@ -62,8 +73,11 @@ class EventLoop {
   template <class F>
   Action call(const char* name, Conn* conn, F&& f) noexcept;
   void apply(Conn& conn, Action action);  // what a callback's Action asks for
-  void release_later(Conn& conn);         // frees the slot at the end of the turn
-  void read_again(Conn& conn);            // edge-triggered: serve it next turn without an edge
+  // An exception escaped a user callback: logged with the loop and the peer; the
+  // connection closes with Errc::handler_failed and the loop serves everyone else.
+  void callback_failed(const char* name, Conn* conn, const char* what) noexcept;
+  void release_later(Conn& conn);  // frees the slot at the end of the turn
+  void read_again(Conn& conn);     // edge-triggered: serve it next turn without an edge
   // Loop thread: outbound connections (client.hpp). open_outbound adopts a connected socket
   // with `handler` (nullptr: the engine's) and `context`, runs on_open; nullptr when the
   // loop is stopping or cannot watch it (the socket is then closed).
@@ -72,6 +86,10 @@ class EventLoop {
                       std::any context);
   // Loop thread: closes the connections and fails the dials that run `handler`.
   void close_handler(EventHandler* handler);
+
+  // Loop thread: offload() counts its jobs in flight, so a graceful stop waits for them.
+  void offload_started() noexcept { ++offloads_; }
+  void offload_finished() noexcept { --offloads_; }
 
   // Loop thread, from TaskMsg: the two phases of a stop.
   void begin_drain();
@@ -87,7 +105,9 @@ class EventLoop {
   void close_udp();
   Conn* open_conn(io::UniqueFd fd, const io::SocketAddress& peer, EventHandler* handler = nullptr,
                   std::any context = {});
-  Conn* find(ConnId id) noexcept;
+  bool prepare_to_sleep() noexcept;
+  void awake() noexcept;
+  void publish_counters() noexcept;
   void serve_read_again();
   void release_closed();
   bool drained() const noexcept;
@@ -96,6 +116,7 @@ class EventLoop {
   const std::size_t index_;
   ThreadOwner owner_;
   std::shared_ptr<LoopInbox> inbox_;
+  ActorHost actors_;  // user actors (Engine::spawn); drained in step 3 of the turn
   std::unique_ptr<io::Poller> poller_;
   io::BufferPool pool_;
   LoopCounters& counters_;
@@ -110,28 +131,29 @@ class EventLoop {
   // udp:// listeners: this loop's own socket of each.
   std::vector<std::unique_ptr<UdpListener>> udp_;
   std::thread thread_;
-  bool mailbox_more_ = false;  // the last drain hit its budget
+  bool mailbox_more_ = false;  // the last drain of either mailbox hit its budget
   bool draining_ = false;
   bool finished_ = false;
-  bool threw_ = false;  // the last call() ended in an exception
+  bool threw_ = false;        // the last call() ended in an exception
+  std::size_t offloads_ = 0;  // offload() jobs on the worker pool whose `then` is to come
 };
 
 template <class F>
 Action EventLoop::call(const char* name, Conn* conn, F&& f) noexcept {
   counters_.callback.store(name, std::memory_order_relaxed);
-  threw_ = false;
   Action action = Action::none;
+  bool threw = false;
   try {
     action = f();
   } catch (const std::exception& e) {
-    core_.logger->error("loop {}: {} threw: {}", index_, name, e.what());
-    threw_ = true;
-    if (conn != nullptr) conn->close_with(Errc::handler_failed);
+    threw = true;
+    callback_failed(name, conn, e.what());
   } catch (...) {
-    core_.logger->error("loop {}: {} threw a non-standard exception", index_, name);
-    threw_ = true;
-    if (conn != nullptr) conn->close_with(Errc::handler_failed);
+    threw = true;
+    callback_failed(name, conn, "a non-standard exception");
   }
+  // Set last: callback_failed runs on_close through a nested call().
+  threw_ = threw;
   counters_.callback.store(nullptr, std::memory_order_relaxed);
   return action;
 }

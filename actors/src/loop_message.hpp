@@ -7,11 +7,17 @@
 #include <variant>
 #include <vector>
 
+#include "actnet/action.hpp"
 #include "actnet/io/socket_address.hpp"
 #include "actnet/io/unique_fd.hpp"
 #include "actnet/runtime/completion.hpp"
 #include "actnet/runtime/mailbox.hpp"
 #include "actnet/runtime/unique_function.hpp"
+
+namespace actnet {
+class Conn;
+class EventHandler;
+}  // namespace actnet
 
 namespace actnet::detail {
 
@@ -45,6 +51,12 @@ struct CloseMsg {
   ConnId to;
   Completion done;
 };
+// A user message for the connection's handler (ConnRef::send<T>, Receives<T>).
+struct UserMsg {
+  ConnId to;
+  UniqueFunction<Action(EventHandler&, Conn&, bool&)> deliver;
+  Completion done;
+};
 // A datagram from one of the loop's UDP sockets (DatagramRef).
 struct DatagramMsg {
   std::uint32_t socket;
@@ -58,7 +70,7 @@ struct TaskMsg {
 };
 
 using LoopMessage =
-    std::variant<AcceptMsg, WriteMsg, WritevMsg, WakeMsg, CloseMsg, TaskMsg, DatagramMsg>;
+    std::variant<AcceptMsg, WriteMsg, WritevMsg, WakeMsg, CloseMsg, UserMsg, TaskMsg, DatagramMsg>;
 
 // The loop's mailbox, shared with every ConnRef so a late ref finds it closed, not freed.
 class LoopInbox {

@@ -53,6 +53,11 @@ Result<ResolvedOptions> validate(const Options& options) {
   if (r.socket_recv_buffer < 0 || r.socket_send_buffer < 0) {
     return invalid("socket_recv_buffer/socket_send_buffer: must not be negative");
   }
+  if (r.worker_threads == 0 || r.worker_threads > 1024) {
+    return invalid("worker_threads = " + std::to_string(r.worker_threads) +
+                   ": must be between 1 and 1024");
+  }
+  if (r.worker_queue == 0) return invalid("worker_queue = 0: must be at least 1 job");
   if (r.watchdog_threshold.count() < 0) return invalid("watchdog_threshold: must not be negative");
   if (r.stop_timeout.count() < 0) return invalid("stop_timeout: must not be negative");
   if (r.tcp_keepalive) {

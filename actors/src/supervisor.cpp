@@ -235,6 +235,8 @@ void Supervisor::serve() {
   }
   for (auto& loop : loops_)
     loop->join();
+  // Offloaded jobs still queued run now; their answers find the loops closed.
+  core_->release_workers();
   ticker_.cancel();
   housekeeping_.cancel();
   deadline_.cancel();

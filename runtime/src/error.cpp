@@ -39,6 +39,10 @@ class Category final : public std::error_category {
         return "not supported in this configuration";
       case Errc::handler_failed:
         return "a handler callback threw";
+      case Errc::job_failed:
+        return "an offloaded job threw";
+      case Errc::no_reply:
+        return "the actor dropped the request without replying";
     }
     return "unknown actnet error " + std::to_string(value);
   }

@@ -22,6 +22,7 @@
 #include "actnet/io/unique_fd.hpp"
 
 #include "actnet/action.hpp"
+#include "actnet/ask.hpp"
 #include "actnet/client.hpp"
 #include "actnet/conn.hpp"
 #include "actnet/conn_ref.hpp"
@@ -29,4 +30,7 @@
 #include "actnet/engine.hpp"
 #include "actnet/engine_stats.hpp"
 #include "actnet/event_handler.hpp"
+#include "actnet/loop_handle.hpp"
+#include "actnet/offload.hpp"
 #include "actnet/options.hpp"
+#include "actnet/receives.hpp"

@@ -26,6 +26,8 @@
 #include "actnet/io/socket_options.hpp"
 #include "actnet/io/status.hpp"
 #include "actnet/io/unique_fd.hpp"
+#include "actnet/loop_handle.hpp"
+#include "actnet/offload.hpp"
 #include "actnet/runtime/completion.hpp"
 
 namespace actnet {
@@ -74,6 +76,8 @@ class Conn {
 
   // ---- identity (loop thread)
   ConnRef ref() const;
+  // The connection's loop, for work that must come back to it later (LoopHandle::post).
+  LoopHandle loop_handle() const;
   std::size_t loop_index() const noexcept;
   const io::SocketAddress& local_address() const noexcept { return local_; }
   const io::SocketAddress& remote_address() const noexcept { return remote_; }
@@ -117,6 +121,8 @@ class Conn {
 
  private:
   friend class detail::EventLoop;
+  friend void detail::submit_offload(Conn&, UniqueFunction<void()>,
+                                     UniqueFunction<void(Conn*, std::error_code)>);
   friend class detail::UdpListener;
   enum class State : std::uint8_t { free, open, closed };
   struct Pending {

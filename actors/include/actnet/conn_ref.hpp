@@ -5,6 +5,10 @@
 // loop with the outcome. A ref whose connection has closed completes with
 // Errc::connection_closed and can never reach a newer connection that reuses the slot or
 // the file descriptor (the class of bug behind gnet #621 and #465).
+//
+// Used on the connection's own loop (from one of its handlers, or an actor hosted there),
+// write, writev and close take the direct path: they act at once, with no mailbox hop.
+// wake and send always go through the mailbox, so a handler that wakes itself cannot recurse.
 
 #include <cstdint>
 #include <memory>
@@ -14,9 +18,15 @@
 #include <system_error>
 #include <vector>
 
+#include "actnet/action.hpp"
+#include "actnet/receives.hpp"
 #include "actnet/runtime/completion.hpp"
+#include "actnet/runtime/unique_function.hpp"
 
 namespace actnet {
+
+class Conn;
+class EventHandler;
 
 namespace detail {
 class LoopInbox;
@@ -46,6 +56,21 @@ class ConnRef {
   // Any thread: closes the connection (on_close runs on its loop).
   std::error_code close(Completion done = {}) const;
 
+  // Any thread: delivers `message` to the connection's handler on its loop, as
+  // Receives<T>::on_message(conn, message). `done` runs there after it returned (success),
+  // with Errc::unsupported when the handler does not receive T, handler_failed when it
+  // threw, connection_closed or shutting_down when the connection or loop is gone.
+  template <class T>
+  std::error_code send(T message, Completion done = {}) const {
+    return send_erased(
+        [m = std::move(message)](EventHandler& handler, Conn& conn, bool& understood) mutable {
+          auto* receiver = dynamic_cast<Receives<T>*>(&handler);
+          understood = receiver != nullptr;
+          return receiver != nullptr ? receiver->on_message(conn, m) : Action::none;
+        },
+        std::move(done));
+  }
+
   // Any thread.
   std::uint32_t slot() const noexcept { return slot_; }
   std::uint32_t generation() const noexcept { return generation_; }
@@ -56,6 +81,9 @@ class ConnRef {
 
  private:
   friend class Conn;
+  using Delivery = UniqueFunction<Action(EventHandler&, Conn&, bool& understood)>;
+  std::error_code send_erased(Delivery deliver, Completion done) const;
+
   ConnRef(std::shared_ptr<detail::LoopInbox> inbox, std::uint32_t slot, std::uint32_t generation)
       : inbox_(std::move(inbox)), slot_(slot), generation_(generation) {}
 

@@ -8,10 +8,13 @@
 
 #include <chrono>
 #include <cstddef>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <tuple>
+#include <type_traits>
 #include <vector>
 
 #include "actnet/engine_stats.hpp"
@@ -21,6 +24,10 @@
 #include "actnet/io/status.hpp"
 #include "actnet/io/unique_fd.hpp"
 #include "actnet/options.hpp"
+#include "actnet/runtime/actor_host.hpp"
+#include "actnet/runtime/actor_ref.hpp"
+#include "actnet/runtime/supervision.hpp"
+#include "actnet/runtime/unique_function.hpp"
 
 namespace actnet {
 
@@ -50,9 +57,55 @@ class Engine {
   bool stopped() const;
   EngineStats stats() const;
 
+  // Hosting user actors on the loops (DESIGN "What the user writes"): constructs an A from
+  // `args` (copied: a restart builds a fresh A from them) on a loop, starts it (on_start)
+  // and returns its ref; `ref.send(msg)` from any thread then runs A::receive(msg) on that
+  // loop, so the actor's state needs no lock. An exception escaping receive() is handled
+  // by `supervision` (default: restart, at most 5 times in 10 s, then stop; escalate stops
+  // the engine gracefully). Actors stop (on_stop) when their loop finishes.
+  //
+  // Which thread: off every loop (on_boot on the supervisor, main, a worker), it waits
+  // until the loop has placed the actor — round robin, or `loop`. On one of this engine's
+  // loops it never waits: spawn places the actor on the caller's own loop, and spawn_on
+  // accepts only that loop (another would mean blocking this one: std::system_error
+  // invalid_argument). Throws std::system_error(shutting_down) once the loops have stopped,
+  // and whatever A's constructor throws.
+  static constexpr std::size_t kAnyLoop = std::numeric_limits<std::size_t>::max();
+
+  template <class A, class... Args>
+  ActorRef<typename A::message_type> spawn(Args&&... args) const {
+    return spawn_supervised_on<A>(kAnyLoop, Supervision{}, std::forward<Args>(args)...);
+  }
+  template <class A, class... Args>
+  ActorRef<typename A::message_type> spawn_on(std::size_t loop, Args&&... args) const {
+    return spawn_supervised_on<A>(loop, Supervision{}, std::forward<Args>(args)...);
+  }
+  template <class A, class... Args>
+  ActorRef<typename A::message_type> spawn_supervised_on(std::size_t loop, Supervision supervision,
+                                                         Args&&... args) const {
+    static_assert(std::is_base_of_v<Actor<typename A::message_type>, A>,
+                  "spawn<A>: A must derive from actnet::Actor<Msg>");
+    ActorRef<typename A::message_type> ref;
+    // Runs on the chosen loop while this thread waits (or at once on the caller's loop), so
+    // `ref` is safely written there and read here after place_actor returns.
+    place_actor(loop, [&ref, supervision,
+                       stored = std::tuple<std::decay_t<Args>...>(std::forward<Args>(args)...)](
+                          ActorHost& host) mutable {
+      ref = std::apply(
+          [&](auto&... a) { return host.spawn_supervised<A>(supervision, std::move(a)...); },
+          stored);
+    });
+    return ref;
+  }
+
+  // Any thread: the number of loops (valid arguments to spawn_on are 0 .. loops() - 1).
+  std::size_t loops() const;
+
   explicit operator bool() const noexcept { return core_ != nullptr; }
 
  private:
+  void place_actor(std::size_t loop, UniqueFunction<void(ActorHost&)> place) const;
+
   friend class detail::Supervisor;
   friend class RunningEngine;
   friend class Client;

@@ -19,6 +19,12 @@ struct LoopStats {
   std::uint64_t buffer_bytes = 0;   // buffer memory the loop's connections hold now
   // UDP datagrams dropped because they were longer than read_buffer_cap (or 64 KiB).
   std::uint64_t datagrams_truncated = 0;
+  // User actors hosted on the loop (Engine::spawn): how many now, how often their
+  // supervision restarted one, messages they received, and their mailbox's depth now.
+  std::size_t actors = 0;
+  std::uint64_t actor_restarts = 0;
+  std::uint64_t actor_messages = 0;
+  std::size_t actor_mailbox_depth = 0;
 };
 
 struct EngineStats {

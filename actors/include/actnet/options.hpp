@@ -68,6 +68,10 @@ struct Options {
   std::chrono::milliseconds watchdog_threshold{100};  // warn when a loop turn runs longer; 0: off
   std::chrono::milliseconds stop_timeout{5000};       // graceful stop's flush deadline by default
 
+  // --- blocking work (offload()): the engine's WorkerPool, started at the first offload
+  std::size_t worker_threads = 4;
+  std::size_t worker_queue = 16 * 1024;  // jobs waiting; beyond it offload answers queue_full
+
   // --- process
   bool handle_signals = false;  // SIGINT/SIGTERM stop the engine gracefully
 

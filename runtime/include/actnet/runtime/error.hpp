@@ -24,6 +24,8 @@ enum class Errc {
   read_buffer_full,      // a connection's inbound bytes reached Options::read_buffer_cap unread
   unsupported,           // not possible with this configuration (e.g. dup() with many listeners)
   handler_failed,        // a handler callback threw; the connection was closed
+  job_failed,            // an offloaded job threw (offload())
+  no_reply,              // an asked actor let go of the Reply without answering (ask())
 };
 
 // Thread-safe; the category object lives for the whole program.
