@@ -5,8 +5,9 @@
 #
 # 1. starts the server on 127.0.0.1, port 0, 4 loops, and reads its URL from the one line it
 #    prints on stdout (within CHAT_START_TIMEOUT, 10 s);
-# 2. runs `node <script> <url> <output dir>` under `timeout` (CHAT_NODE_TIMEOUT, 90 s; the
-#    scripts give up on their own after CHAT_TIMEOUT_MS, 60 s);
+# 2. runs `node <script> <url> <output dir>` under `timeout` (CHAT_NODE_TIMEOUT, 120 s); the
+#    scripts give up on their own after CHAT_TIMEOUT_MS (90 s here: a 2-core machine shared
+#    with other builds, or the ASan build, can take a few times the ~10 s a run takes alone);
 # 3. stops the server with SIGTERM: it must exit 0 within CHAT_STOP_TIMEOUT (10 s), else it
 #    is killed and the test fails; its stdout must have been exactly that one line.
 # Every path (failure, timeout, a signal) kills what it started and removes its temp dir.
@@ -19,7 +20,8 @@ if (($# != 3)); then
 fi
 server=$1 script=$2 outdir=$3
 start_timeout=${CHAT_START_TIMEOUT:-10}
-node_timeout=${CHAT_NODE_TIMEOUT:-90}
+node_timeout=${CHAT_NODE_TIMEOUT:-120}
+export CHAT_TIMEOUT_MS=${CHAT_TIMEOUT_MS:-90000}
 stop_timeout=${CHAT_STOP_TIMEOUT:-10}
 name=$(basename "$script" .mjs)
 

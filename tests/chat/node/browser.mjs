@@ -16,6 +16,7 @@ import { chromium } from 'playwright-core';
 
 const TIMEOUT_MS = Number(process.env.CHAT_TIMEOUT_MS ?? 60000);
 const STEP_MS = 5000; // what a person would wait for a message or a presence change
+const CONNECT_MS = 15000; // a page's first connection, on a loaded machine or under ASan
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 // Chromium must not try to reach Google: this machine's network is closed.
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -88,9 +89,9 @@ async function step(what, fn) {
 }
 
 // Resolves when fn(arg) is truthy in the page; the timeout error names `what`.
-function until(page, fn, arg, what) {
-  return page.waitForFunction(fn, arg, { timeout: STEP_MS, polling: 50 }).catch((err) => {
-    throw new Error(`${what} within ${STEP_MS} ms (${err.message.split('\n')[0]})`);
+function until(page, fn, arg, what, ms = STEP_MS) {
+  return page.waitForFunction(fn, arg, { timeout: ms, polling: 50 }).catch((err) => {
+    throw new Error(`${what} within ${ms} ms (${err.message.split('\n')[0]})`);
   });
 }
 
@@ -131,11 +132,11 @@ for (const name of ['alice', 'bob']) {
 const { alice, bob } = pages;
 for (const name of ['alice', 'bob']) {
   await step(`${name} connects`, () => until(pages[name], statusIs, 'connected',
-    `${name}'s #status should read "connected"`));
+    `${name}'s #status should read "connected"`, CONNECT_MS));
 }
 for (const name of ['alice', 'bob']) {
   await step(`${name} sees both online`, () => until(pages[name], onlineHas, [['alice', 'bob'], []],
-    `${name}'s #online should list alice and bob`));
+    `${name}'s #online should list alice and bob`, CONNECT_MS));
 }
 
 // Markup and non-ASCII in the text: the page must show it as text, byte for byte.
