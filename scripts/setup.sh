@@ -58,7 +58,7 @@ install_missing() {
 # npm packages of the chat tests: `npm ci` installs exactly what package-lock.json pins.
 node_dir="$root/tests/chat/node"
 stamp="$node_dir/node_modules/.package-lock.json"
-if [ ! -f "$stamp" ] || [ "$node_dir/package-lock.json" -nt "$stamp" ]; then
+if [ -f "$node_dir/package-lock.json" ] && { [ ! -f "$stamp" ] || [ "$node_dir/package-lock.json" -nt "$stamp" ]; }; then
   echo "setup.sh: npm ci in tests/chat/node" >&2
   if ! npm ci --prefix "$node_dir" --no-audit --no-fund >/tmp/actnet-setup-npm.log 2>&1; then
     tail -20 /tmp/actnet-setup-npm.log >&2
