@@ -57,7 +57,8 @@ const names = Array.from({ length: CLIENTS }, (_, i) => `c${i}`);
 const nameSet = new Set(names);
 const TEXT = /^c(\d+):m(\d+)$/;
 
-// Resolves when every client has satisfied `pred`; checked after every frame.
+// Resolves when every client has satisfied `pred`; checked whenever a client's state moves
+// (open, everyone online, all messages in, closed), not on every frame.
 let waiting = null;
 function waitAll(pred) {
   return new Promise((resolve) => {
@@ -103,6 +104,7 @@ function onFrame(c, data, isBinary) {
     c.ids[c.count] = sender * MESSAGES + k;
     c.count = want;
     if (c.count > TOTAL) fail(`${c.name} received more than ${TOTAL} messages: ${raw}`);
+    if (c.count === TOTAL) check();
   } else if (m.type === 'join' || m.type === 'leave') {
     if (typeof m.name !== 'string' || !Array.isArray(m.online)) {
       fail(`${c.name} received a ${m.type} frame without a string name and an online list: ${raw.slice(0, 300)}`);
@@ -115,12 +117,12 @@ function onFrame(c, data, isBinary) {
       if (m.online.length === CLIENTS && new Set(m.online).size === CLIENTS && m.online.every((n) => nameSet.has(n))) {
         if (!c.sawOwnJoin) fail(`${c.name} saw everyone online before (or without) its own join frame`);
         c.ready = true;
+        check();
       }
     }
   } else {
     fail(`${c.name} received a frame of unknown type: ${raw.slice(0, 300)}`);
   }
-  check();
 }
 
 // --- connect everyone and wait until each client has seen all of them online -------------
