@@ -1,7 +1,7 @@
 // actnet-chat: a chat room in the browser. Serves a page at / and a WebSocket endpoint at
 // /ws on the same port; everyone connected is in one room (chat_server.hpp, room.hpp).
 //
-//   actnet-chat --addr URL [--loops N] [--log-level L]
+//   actnet-chat [--addr URL] [--loops N] [--log-level L]      (URL: tcp://127.0.0.1:8080)
 //
 // Prints "actnet-chat: serving http://ADDRESS/" once listening (with the real port, so
 // tcp://127.0.0.1:0 works) and stops gracefully (exit 0) on SIGINT or SIGTERM.
@@ -20,8 +20,8 @@ namespace {
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "actnet-chat: %s\n"
-               "usage: actnet-chat --addr URL [--loops N] [--log-level L]\n"
-               "  e.g. actnet-chat --addr tcp://127.0.0.1:8080\n",
+               "usage: actnet-chat [--addr URL] [--loops N] [--log-level L]\n"
+               "  --addr defaults to tcp://127.0.0.1:8080 (tcp://127.0.0.1:0 picks a free port)\n",
                why);
   std::exit(2);
 }
@@ -29,7 +29,7 @@ namespace {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string address;
+  std::string address = "tcp://127.0.0.1:8080";
   // A member that stops reading is cut off at 8 MiB of unsent events instead of holding
   // memory for the room's whole history (the default hard limit is 64 MiB).
   actnet::Options options{.write_hard_limit = 8 * 1024 * 1024, .handle_signals = true};
@@ -52,7 +52,6 @@ int main(int argc, char** argv) {
       usage(("unknown argument " + std::string(arg)).c_str());
     }
   }
-  if (address.empty()) usage("--addr is required");
 
   chat::ChatServer server(/*announce=*/true);
   const actnet::io::Status outcome = actnet::run(server, address, options);

@@ -23,7 +23,8 @@ void Room::receive(RoomMsg& msg) {
 }
 
 void Room::on_stop() {
-  for (const Member& member : members_) member.conn.close();
+  for (const Member& member : members_)
+    member.conn.close();
   members_.clear();
 }
 
@@ -53,7 +54,8 @@ void Room::leave(const Leave& leave) {
 void Room::announce(std::string_view type, std::string_view name) {
   std::vector<std::string_view> online;
   online.reserve(members_.size());
-  for (const Member& member : members_) online.push_back(member.name);
+  for (const Member& member : members_)
+    online.push_back(member.name);
   broadcast(presence_event(type, name, online));
 }
 
