@@ -28,6 +28,10 @@ if (!base || !outDir) {
   process.exit(2);
 }
 fs.mkdirSync(outDir, { recursive: true });
+// No screenshot from an earlier run may pass for this one's.
+for (const f of fs.readdirSync(outDir)) {
+  if (f === 'chat-bob.png' || /^failure-.*\.png$/.test(f)) fs.rmSync(path.join(outDir, f), { force: true });
+}
 const started = performance.now();
 const elapsed = () => Math.round(performance.now() - started);
 const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'actnet-chat-chromium-'));
