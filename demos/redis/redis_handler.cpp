@@ -33,7 +33,9 @@ actnet::Tick RedisHandler::on_tick() {
 }
 
 actnet::Action RedisHandler::on_open(actnet::Conn& conn) {
-  conn.emplace_context<Session>(shards_.size(), conn.ref());
+  // shards_ may still be filling (on_boot runs concurrently with the first connections):
+  // on_traffic sizes the batches once ready_ says the shards exist.
+  conn.emplace_context<Session>(0, conn.ref());
   return actnet::Action::none;
 }
 

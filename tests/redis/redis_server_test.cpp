@@ -130,7 +130,7 @@ TEST_CASE("a malformed frame gets a protocol error after the replies before it, 
   CHECK(client.reply().empty());  // closed
 }
 
-TEST_CASE("QUIT answers OK and closes; wrong types and unknown commands get Redis's errors",
+TEST_CASE("QUIT answers OK and closes, wrong types and unknown commands get Redis's errors",
           "[redis]") {
   Server server(2);
   RespClient client(server.port);
