@@ -211,3 +211,20 @@ TEST_CASE(
   }
   CHECK(got.back() == expected.back());  // QUIT: redis-cli prints nothing and exits
 }
+
+TEST_CASE("actnet-redis announces the port it really bound and exits 0 on SIGTERM and SIGINT",
+          "[redis][tools]") {
+  const std::string cli = require_program("redis-cli");
+  for (const int sig : {SIGTERM, SIGINT}) {
+    TempDir dir;
+    int port = 0;
+    auto actnet = start_actnet_redis(dir, ACTNET_REDIS_BINARY, 2, port);
+    CHECK(port > 0);
+    CHECK(run(dir, {cli, "-h", "127.0.0.1", "-p", std::to_string(port), "PING"}).out == "PONG\n");
+    actnet->signal(sig);
+    const std::optional<int> status = actnet->wait_for(kLimit);
+    REQUIRE(status.has_value());
+    CHECK(WIFEXITED(*status));
+    CHECK(WEXITSTATUS(*status) == 0);
+  }
+}
