@@ -35,7 +35,7 @@ actnet::Tick RedisHandler::on_tick() {
 actnet::Action RedisHandler::on_open(actnet::Conn& conn) {
   // shards_ may still be filling (on_boot runs concurrently with the first connections):
   // on_traffic sizes the batches once ready_ says the shards exist.
-  conn.emplace_context<Session>(0, conn.ref());
+  conn.emplace_context<Session>(conn.ref());
   return actnet::Action::none;
 }
 
@@ -48,7 +48,10 @@ actnet::Action RedisHandler::on_traffic(actnet::Conn& conn) {
     (void)s->self.wake();
     return actnet::Action::none;
   }
-  if (s->outgoing.size() != shards_.size()) s->outgoing.resize(shards_.size());
+  if (s->outgoing.size() != shards_.size()) {
+    s->outgoing.resize(shards_.size());
+    s->spare.resize(shards_.size());
+  }
   if (s->closing) {
     conn.discard();
     return actnet::Action::none;
@@ -95,11 +98,29 @@ actnet::Action RedisHandler::on_eof(actnet::Conn& conn) {
 actnet::Action RedisHandler::on_message(actnet::Conn& conn, Answers& answers) {
   Session* s = conn.context<Session>();
   if (s == nullptr) return actnet::Action::none;
-  for (const Answer& a : answers.items) {
-    s->replies.complete(a.id, std::string_view(answers.arena).substr(a.offset, a.length), a.count);
+  for (const Answer& a : answers.answers.items) {
+    s->replies.complete(a.id, std::string_view(answers.answers.arena).substr(a.offset, a.length),
+                        a.count);
   }
   finish_output(conn, *s);
+  recycle(*s, answers);
   return actnet::Action::none;
+}
+
+void RedisHandler::recycle(Session& s, Answers& answers) {
+  // Keep one set of buffers per shard, and none grown past kKeep by a huge batch.
+  constexpr std::size_t kKeep = 256 * 1024;
+  if (answers.shard >= s.outgoing.size()) return;
+  RequestBuffers& request = s.outgoing[answers.shard];
+  if (!request.has_storage() && answers.spent.arena.capacity() <= kKeep) {
+    request = std::move(answers.spent);
+    request.clear();
+  }
+  AnswerBuffers& spare = s.spare[answers.shard];
+  if (!spare.has_storage() && answers.answers.arena.capacity() <= kKeep) {
+    spare = std::move(answers.answers);
+    spare.clear();
+  }
 }
 
 void RedisHandler::answer_now(Session& s, std::string_view bytes) {
@@ -191,12 +212,12 @@ void RedisHandler::run_part(Session& s, std::size_t shard, PartRef id, Cmd cmd, 
 
 void RedisHandler::send_batches(Session& s) {
   for (std::size_t i = 0; i < s.outgoing.size(); ++i) {
-    OpBatch& batch = s.outgoing[i];
-    if (batch.empty()) continue;
-    batch.reply_to = s.self;
+    if (s.outgoing[i].empty()) continue;
+    OpBatch batch{s.self, std::move(s.outgoing[i]), std::move(s.spare[i])};
+    s.outgoing[i] = RequestBuffers{};
+    s.spare[i] = AnswerBuffers{};
     // A failed send means the engine is stopping: the connection closes with it.
     (void)shards_[i].send(std::move(batch));
-    batch = OpBatch{};
   }
 }
 

@@ -54,6 +54,7 @@ class RedisHandler final : public actnet::EventHandler, public actnet::Receives<
   void run_part(Session& s, std::size_t shard, PartRef id, Cmd cmd, Args words, std::int64_t now);
   void answer_now(Session& s, std::string_view bytes);
   void send_batches(Session& s);
+  void recycle(Session& s, Answers& answers);
   void finish_output(actnet::Conn& conn, Session& s);
   std::size_t shard_of(std::string_view key) const noexcept {
     return std::hash<std::string_view>{}(key) % shards_.size();

@@ -18,14 +18,14 @@
 namespace redis {
 
 struct Session {
-  explicit Session(std::size_t shards, actnet::ConnRef self)
-      : outgoing(shards), self(std::move(self)) {}
+  explicit Session(actnet::ConnRef self) : self(std::move(self)) {}
 
   RespParser parser;
   ReplyQueue replies;
-  std::string out;                // replies ready to write, flushed once per callback
-  std::string scratch;            // a local part's reply before it joins its slot
-  std::vector<OpBatch> outgoing;  // per shard, for this callback's remote parts
+  std::string out;                       // replies ready to write, flushed once per callback
+  std::string scratch;                   // a local part's reply before it joins its slot
+  std::vector<RequestBuffers> outgoing;  // per shard: this callback's remote parts
+  std::vector<AnswerBuffers> spare;      // per shard: answer storage to lend the next batch
   actnet::ConnRef self;
   bool closing = false;    // QUIT, a protocol error or the peer's EOF: read nothing more
   bool shut_down = false;  // the write side was asked to shut

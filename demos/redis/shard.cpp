@@ -43,18 +43,22 @@ void Shard::receive(ShardMsg& msg) {
   }
   OpBatch& batch = std::get<OpBatch>(msg);
   const std::int64_t now = now_ms();
-  Answers answers;
-  answers.items.reserve(batch.ops.size());
-  for (const BatchOp& op : batch.ops) {
+  Answers answers{static_cast<std::uint32_t>(index_), std::move(batch.answers), {}};
+  answers.answers.clear();
+  AnswerBuffers& out = answers.answers;
+  const RequestBuffers& request = batch.request;
+  out.items.reserve(request.ops.size());
+  for (const BatchOp& op : request.ops) {
     views_.clear();
     for (std::uint32_t w = op.first_word; w < op.first_word + op.word_count; ++w) {
-      views_.emplace_back(batch.arena.data() + batch.words[w].first, batch.words[w].second);
+      views_.emplace_back(request.arena.data() + request.words[w].first, request.words[w].second);
     }
-    const std::size_t offset = answers.arena.size();
+    const std::size_t offset = out.arena.size();
     std::int64_t count = 0;
-    keyspace_.execute(op.cmd, views_, now, answers.arena, count);
-    answers.items.push_back({op.id, offset, answers.arena.size() - offset, count});
+    keyspace_.execute(op.cmd, views_, now, out.arena, count);
+    out.items.push_back({op.id, offset, out.arena.size() - offset, count});
   }
+  answers.spent = std::move(batch.request);
   // A connection that closed meanwhile fails the send cleanly; nobody waits for it.
   (void)batch.reply_to.send(std::move(answers));
 }

@@ -30,13 +30,25 @@ struct BatchOp {
   std::uint32_t word_count;
 };
 
-struct OpBatch {
-  actnet::ConnRef reply_to;
+struct Answer {
+  PartRef id;
+  std::size_t offset, length;  // the reply bytes in AnswerBuffers::arena
+  std::int64_t count;          // the part's number for gathering (see Keyspace::execute)
+};
+
+// The command parts bound for one shard: every word packed in one string.
+struct RequestBuffers {
   std::string arena;                                       // every word, back to back
   std::vector<std::pair<std::size_t, std::size_t>> words;  // offset, length in arena
   std::vector<BatchOp> ops;
 
   bool empty() const noexcept { return ops.empty(); }
+  bool has_storage() const noexcept { return arena.capacity() != 0 || ops.capacity() != 0; }
+  void clear() noexcept {
+    arena.clear();
+    words.clear();
+    ops.clear();
+  }
   void add(PartRef id, Cmd cmd, std::span<const std::string_view> args) {
     ops.push_back({id, cmd, static_cast<std::uint32_t>(words.size()),
                    static_cast<std::uint32_t>(args.size())});
@@ -47,20 +59,38 @@ struct OpBatch {
   }
 };
 
+// The replies to one RequestBuffers, packed the same way.
+struct AnswerBuffers {
+  std::string arena;
+  std::vector<Answer> items;
+
+  bool has_storage() const noexcept { return arena.capacity() != 0 || items.capacity() != 0; }
+  void clear() noexcept {
+    arena.clear();
+    items.clear();
+  }
+};
+
+// Connection → shard. The buffers ping-pong: a batch carries (empty) answer storage the
+// connection got back last time, and the Answers carry the spent request storage home, so a
+// connection that keeps talking to a shard reuses the same few buffers instead of
+// allocating new ones for every batch.
+struct OpBatch {
+  actnet::ConnRef reply_to;
+  RequestBuffers request;
+  AnswerBuffers answers;  // storage to fill, empty
+};
+
 // Ticker: drop the keys whose expiry has passed.
 struct Sweep {};
 
 using ShardMsg = std::variant<OpBatch, Sweep>;
 
-struct Answer {
-  PartRef id;
-  std::size_t offset, length;  // the reply bytes in Answers::arena
-  std::int64_t count;          // the part's number for gathering (see Keyspace::execute)
-};
-
+// Shard → connection, by ConnRef::send.
 struct Answers {
-  std::string arena;
-  std::vector<Answer> items;
+  std::uint32_t shard = 0;
+  AnswerBuffers answers;
+  RequestBuffers spent;  // the request's storage, returned for reuse
 };
 
 static_assert(std::is_nothrow_move_constructible_v<ShardMsg>);
