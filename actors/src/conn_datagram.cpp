@@ -99,6 +99,17 @@ DatagramRef Conn::datagram_ref() const {
 bool Conn::read_datagrams() {
   // The slot a datagram is read into: the read cap, but no UDP payload is longer than 64 KiB.
   const std::size_t slot = std::min(inbound_.max_capacity(), detail::UdpListener::kMaxSlot);
+  if (!wants_read()) {
+    // Not reading (paused, or a stop draining), yet epoll reports a socket error whatever
+    // the interest: take it now, or level-triggered epoll would report it every turn.
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (::getsockopt(fd_.get(), SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err != 0) {
+      close_with(errno_code(err));
+      return false;
+    }
+    return true;
+  }
   for (std::size_t k = 0; k < kDatagramsPerRead && wants_read(); ++k) {
     inbound_.clear();
     inbound_.reserve(slot);
