@@ -1,9 +1,9 @@
 #pragma once
 // Conn is one connection as its event loop sees it — TCP, unix, or a connected UDP socket
 // (is_connected_datagram()) — the socket, the inbound and outbound buffers, and the user's
-// per-connection context. It is the loop-only view: every
-// method must be called on the connection's loop (inside a handler callback, or a message
-// the loop runs), which debug builds assert. Other threads use ref().
+// per-connection context. It is the loop-only view: every method must be called on the
+// connection's loop (inside a handler callback, or a message the loop runs), which debug
+// builds assert. Other threads use ref().
 //
 // The loop owns its Conns in a slab and reuses them. A Conn& is valid until on_close
 // returns; keep a ConnRef, never the reference, beyond that.
@@ -58,7 +58,8 @@ class Conn {
   // ---- writing (loop thread). The socket is tried first; what the kernel does not take is
   // buffered and sent when the socket is writable. `done` runs once, on this loop, when the
   // bytes reached the kernel or with the error that stopped them. Errors: connection_closed
-  // on a closed connection, write_limit_exceeded (the connection is then closed).
+  // on a closed connection, write_limit_exceeded (the connection is then closed). On a
+  // connected UDP socket each call is one datagram (is_connected_datagram()).
   std::error_code write(std::string_view bytes, Completion done = {});
   std::error_code writev(std::span<const std::string_view> parts, Completion done = {});
   // Tries to hand buffered bytes to the kernel now.
