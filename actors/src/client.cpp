@@ -1,6 +1,7 @@
 #include "actnet/client.hpp"
 
 #include <fcntl.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <exception>
@@ -182,8 +183,8 @@ std::error_code Client::dial(std::string_view url, DialOptions options, DialCall
   if (!core_) return fail(Errc::shutting_down);
   auto endpoint = io::parse_endpoint(url);
   if (!endpoint) return fail(endpoint.error().code);
-  if (!endpoint->is_stream()) return fail(Errc::unsupported);  // UDP: not a dial yet
   auto request = std::make_unique<detail::DialRequest>();
+  request->datagram = endpoint->is_datagram();
   if (endpoint->is_unix()) {
     std::string path = endpoint->path;
     if (endpoint->is_abstract()) path[0] = '\0';
@@ -216,10 +217,17 @@ std::error_code Client::enroll(io::UniqueFd fd, DialOptions options, DialCallbac
       ::fcntl(fd.get(), F_SETFD, FD_CLOEXEC) != 0) {
     return fail({errno, std::system_category()});
   }
+  int type = 0;
+  socklen_t type_size = sizeof type;
+  if (::getsockopt(fd.get(), SOL_SOCKET, SO_TYPE, &type, &type_size) != 0) {
+    return fail({errno, std::system_category()});
+  }
+  if (type != SOCK_STREAM && type != SOCK_DGRAM) return fail(Errc::unsupported);
   auto peer = io::peer_address(fd.get());  // also proves the socket is connected
   if (!peer) return fail(peer.error().code);
   auto request = std::make_unique<detail::DialRequest>();
   request->peer = *peer;
+  request->datagram = type == SOCK_DGRAM;
   request->fd = std::move(fd);
   request->context = std::move(options.context);
   request->done = std::move(done);

@@ -55,7 +55,7 @@ Conn::Conn(detail::EventLoop& loop, io::BufferPool& pool, std::size_t read_cap,
 // ---- the loop's side -----------------------------------------------------------------
 
 void Conn::open(io::UniqueFd fd, const io::SocketAddress& local, const io::SocketAddress& peer,
-                std::uint32_t slot, std::uint32_t generation) {
+                std::uint32_t slot, std::uint32_t generation, bool connected_datagram) {
   fd_ = std::move(fd);
   local_ = local;
   remote_ = peer;
@@ -70,10 +70,17 @@ void Conn::open(io::UniqueFd fd, const io::SocketAddress& local, const io::Socke
   idle_timeout_ = loop_.options().idle_timeout;
   idle_armed_ = DeadlineClock::time_point::max();
   if (idle_timeout_.count() > 0) loop_.arm_idle(*this);
+  connected_udp_ = connected_datagram;
   interest_ = io::Interest::readable;
-  if (loop_.options().edge_triggered) {
+  if (edge_triggered()) {
     interest_ = io::Interest::readable | io::Interest::writable | io::Interest::edge_triggered;
   }
+}
+
+// A connected UDP socket is always level-triggered (as gnet forces for UDP): a read that
+// stops after kDatagramsPerRead leaves the rest for epoll to report next turn.
+bool Conn::edge_triggered() const noexcept {
+  return loop_.options().edge_triggered && !connected_udp_;
 }
 
 std::uint64_t Conn::token() const noexcept {
@@ -81,13 +88,15 @@ std::uint64_t Conn::token() const noexcept {
 }
 
 void Conn::reset() noexcept {
-  if (fd_.valid() && remote_.family() != AF_UNIX) drop_unread_input(fd_.get());
+  if (fd_.valid() && remote_.family() != AF_UNIX && !connected_udp_) drop_unread_input(fd_.get());
   fd_.reset();  // only now: the fd number cannot be reused while the turn still runs
   inbound_.clear();
   outbound_.clear();
   context_.reset();
   pending_.clear();
   shut_waiters_.clear();
+  datagrams_out_.clear();
+  datagrams_out_bytes_ = 0;
   state_ = State::free;
   generation_ = (generation_ + 1) & 0x7FFF'FFFF;  // stale refs stop matching here
   if (generation_ == 0) generation_ = 1;
@@ -95,6 +104,7 @@ void Conn::reset() noexcept {
 
 bool Conn::read_ready(std::size_t budget, bool& more) {
   more = false;
+  if (connected_udp_) return read_datagrams();
   std::size_t total = 0;
   bool eof = false;
   std::error_code failure;
@@ -196,6 +206,7 @@ std::error_code Conn::queue(std::span<const std::string_view> parts, Completion 
     complete(done, Errc::write_shut_down);
     return Errc::write_shut_down;
   }
+  if (connected_udp_) return send_datagram(parts, std::move(done));
   std::size_t total = 0;
   for (std::string_view p : parts)
     total += p.size();
@@ -255,6 +266,14 @@ std::error_code Conn::queue(std::span<const std::string_view> parts, Completion 
 }
 
 void Conn::write_ready() {
+  if (connected_udp_) {
+    if (const std::error_code error = send_queued(false); error) {
+      close_with(error);
+      return;
+    }
+    update_interest();
+    return;
+  }
   while (!outbound_.empty()) {
     iovec iov[kMaxIov];
     const std::size_t count = outbound_.readable_iovecs(iov);
@@ -312,12 +331,12 @@ void Conn::update_interest() {
   if (state_ != State::open) return;
   const bool reading = wants_read();
   io::Interest want = io::Interest::none;
-  if (loop_.options().edge_triggered) {
+  if (edge_triggered()) {
     want = io::Interest::writable | io::Interest::edge_triggered;
     if (reading) want |= io::Interest::readable;
   } else {
     if (reading) want |= io::Interest::readable;
-    if (!outbound_.empty()) want |= io::Interest::writable;
+    if (!outbound_.empty() || !datagrams_out_.empty()) want |= io::Interest::writable;
   }
   if (want == interest_) return;
   interest_ = want;
@@ -346,7 +365,7 @@ void Conn::check_water() {
   } else if (paused_ && size <= o.write_low_water) {
     paused_ = false;
     update_interest();
-    if (o.edge_triggered && wants_read()) loop_.read_again(*this);  // no new edge may come
+    if (edge_triggered() && wants_read()) loop_.read_again(*this);  // no new edge may come
     loop_.call("on_backpressure", this, [&] {
       handler_->on_backpressure(*this, false);
       return Action::none;
@@ -367,6 +386,14 @@ void Conn::close_with(std::error_code error) {
   if (state_ != State::open) return;
   state_ = State::closed;
   close_error_ = error ? error : make_error_code(Errc::connection_closed);
+  if (connected_udp_) {
+    // One last try without waiting; what the kernel still refuses fails below.
+    (void)send_queued(true);
+    for (QueuedDatagram& d : datagrams_out_)
+      complete(d.done, error ? error : make_error_code(Errc::connection_closed));
+    datagrams_out_.clear();
+    datagrams_out_bytes_ = 0;
+  }
   if (!outbound_.empty()) {
     // One last try without waiting, so a close right after a write usually delivers it.
     iovec iov[kMaxIov];
@@ -446,7 +473,7 @@ std::error_code Conn::flush() {
 
 std::size_t Conn::outbound_buffered() const {
   ACTNET_ASSERT_OWNER(loop_.owner());
-  return outbound_.buffered();
+  return connected_udp_ ? datagrams_out_bytes_ : outbound_.buffered();
 }
 
 void Conn::pause_reading() {
@@ -463,12 +490,12 @@ void Conn::resume_reading() {
   if (state_ != State::open) return;
   update_interest();
   // Edge-triggered: bytes may wait in the kernel with no new edge to report them.
-  if (loop_.options().edge_triggered && wants_read()) loop_.read_again(*this);
+  if (edge_triggered() && wants_read()) loop_.read_again(*this);
 }
 
 std::error_code Conn::shutdown_write(Completion done) {
   ACTNET_ASSERT_OWNER(loop_.owner());
-  if (datagram_ != nullptr) {
+  if (datagram_ != nullptr || connected_udp_) {  // UDP has no stream to end
     complete(done, Errc::unsupported);
     return Errc::unsupported;
   }

@@ -45,6 +45,20 @@ void Dialer::start(DialRequest&& request) {
     connected(std::move(fd), std::move(request));
     return;
   }
+  if (request.datagram) {
+    auto socket = io::connect_udp(request.peer);
+    if (!socket && next_address(request)) {
+      start(std::move(request));
+      return;
+    }
+    if (!socket) {
+      if (!request.done) loop_.logger().warn("loop {}: {}", loop_.index(), socket.error().message);
+      finish(loop_, request.done, socket.error().code, {});
+      return;
+    }
+    connected(std::move(*socket), std::move(request));
+    return;
+  }
   auto connecting = io::start_connect(request.peer);
   if (!connecting && next_address(request)) {
     start(std::move(request));
@@ -160,8 +174,8 @@ void Dialer::release(Pending& p, std::uint32_t slot) {
 }
 
 void Dialer::connected(io::UniqueFd fd, DialRequest&& request) {
-  Conn* conn =
-      loop_.open_outbound(std::move(fd), request.peer, request.handler, std::move(request.context));
+  Conn* conn = loop_.open_outbound(std::move(fd), request.peer, request.handler,
+                                   std::move(request.context), request.datagram);
   if (conn == nullptr) {
     finish(loop_, request.done, make_error_code(Errc::shutting_down), {});
     return;

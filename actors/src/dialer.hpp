@@ -1,5 +1,6 @@
 #pragma once
 // Dialer is a loop's outbound half: the connects it has started and not yet finished. A
+// UDP dial finishes at once (connect() on a datagram socket only fixes the peer). A stream
 // connect is a non-blocking socket registered for writable; when the poller reports it the
 // Dialer reads SO_ERROR and either hands the socket to the loop as a connection or fails
 // the dial. Deadlines sit in a DeadlineHeap that the loop's turn consults for its
@@ -26,7 +27,8 @@ class EventLoop;
 struct DialRequest {
   io::SocketAddress peer;
   std::vector<io::SocketAddress> fallbacks;  // tried in order when `peer` refuses or fails
-  io::UniqueFd fd;  // set: enroll this connected socket instead of connecting
+  io::UniqueFd fd;        // set: enroll this connected socket instead of connecting
+  bool datagram = false;  // UDP: connect() fixes the peer at once (connected datagram mode)
   DeadlineHeap::Clock::time_point deadline = DeadlineHeap::Clock::time_point::max();
   std::any context;
   DialCallback done;

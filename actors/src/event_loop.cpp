@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "actnet/io/socket.hpp"
+#include "actnet/io/socket_options.hpp"
 #include "actnet/io/tcp_options.hpp"
 #include "actnet/runtime/error.hpp"
 #include "actnet/runtime/log.hpp"
@@ -259,11 +260,11 @@ void EventLoop::accept_from(std::size_t listener) {
 }
 
 Conn* EventLoop::open_outbound(io::UniqueFd fd, const io::SocketAddress& peer,
-                               EventHandler* handler, std::any context) {
+                               EventHandler* handler, std::any context, bool datagram) {
   ACTNET_ASSERT_OWNER(owner_);
   if (draining_) return nullptr;  // fd closes: the loop is stopping
   counters_.connections.fetch_add(1, std::memory_order_relaxed);
-  return open_conn(std::move(fd), peer, handler, std::move(context));
+  return open_conn(std::move(fd), peer, handler, std::move(context), datagram);
 }
 
 void EventLoop::close_handler(EventHandler* handler) {
@@ -275,13 +276,20 @@ void EventLoop::close_handler(EventHandler* handler) {
 }
 
 Conn* EventLoop::open_conn(io::UniqueFd fd, const io::SocketAddress& peer, EventHandler* handler,
-                           std::any context) {
+                           std::any context, bool datagram) {
   const ResolvedOptions& o = core_.options;
   io::TcpOptions tcp{.no_delay = o.tcp_nodelay,
                      .keep_alive = o.tcp_keepalive,
                      .recv_buffer = o.socket_recv_buffer,
                      .send_buffer = o.socket_send_buffer};
-  if (peer.family() != AF_UNIX) {
+  if (datagram) {
+    // No TCP options on UDP (TCP_NODELAY would fail); the buffer sizes still apply.
+    io::Status sized = io::ok_status();
+    if (o.socket_recv_buffer > 0) sized = io::set_recv_buffer(fd.get(), o.socket_recv_buffer);
+    if (sized && o.socket_send_buffer > 0)
+      sized = io::set_send_buffer(fd.get(), o.socket_send_buffer);
+    if (!sized) core_.logger->warn("loop {}: {}", index_, sized.error().message);
+  } else if (peer.family() != AF_UNIX) {
     if (auto applied = io::apply_tcp_options(fd.get(), tcp); !applied) {
       core_.logger->warn("loop {}: {}", index_, applied.error().message);
     }
@@ -298,7 +306,8 @@ Conn* EventLoop::open_conn(io::UniqueFd fd, const io::SocketAddress& peer, Event
         std::unique_ptr<Conn>(new Conn(*this, pool_, o.read_buffer_cap, o.write_buffer_cap)));
   }
   Conn& conn = *conns_[slot];
-  conn.open(std::move(fd), local ? *local : io::SocketAddress{}, peer, slot, conn.generation_);
+  conn.open(std::move(fd), local ? *local : io::SocketAddress{}, peer, slot, conn.generation_,
+            datagram);
   if (auto added = poller_->add(conn.fd(), conn.interest_, conn.token()); !added) {
     core_.logger->error("loop {}: cannot watch a new connection: {}", index_,
                         added.error().message);

@@ -89,10 +89,11 @@ class EventLoop {
   void read_again(Conn& conn);  // edge-triggered: serve it next turn without an edge
   // Loop thread: outbound connections (client.hpp). open_outbound adopts a connected socket
   // with `handler` (nullptr: the engine's) and `context`, runs on_open; nullptr when the
-  // loop is stopping or cannot watch it (the socket is then closed).
+  // loop is stopping or cannot watch it (the socket is then closed). `datagram`: a connected
+  // UDP socket, served in connected datagram mode (conn_datagram.cpp).
   Dialer& dialer() noexcept { return dialer_; }
   Conn* open_outbound(io::UniqueFd fd, const io::SocketAddress& peer, EventHandler* handler,
-                      std::any context);
+                      std::any context, bool datagram = false);
   // Loop thread: closes the connections and fails the dials that run `handler`.
   void close_handler(EventHandler* handler);
 
@@ -113,7 +114,7 @@ class EventLoop {
   void accept_from(std::size_t listener);
   void close_udp();
   Conn* open_conn(io::UniqueFd fd, const io::SocketAddress& peer, EventHandler* handler = nullptr,
-                  std::any context = {});
+                  std::any context = {}, bool datagram = false);
   bool prepare_to_sleep() noexcept;
   void awake() noexcept;
   void publish_counters() noexcept;

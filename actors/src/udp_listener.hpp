@@ -26,11 +26,10 @@
 // bytes, EAGAIN when the socket's send buffer is full, ...). A failed datagram is dropped,
 // as UDP would. Writes made inside a completion go out with the next flush.
 //
-// Not here: a connected UDP client (the Client's side, which does get on_open/on_close).
-// Its hook is the same two pieces: read one datagram per recv() (checking MSG_TRUNC as
-// read_ready() does) into the Conn's inbound buffer, and send each write as its own
-// datagram (send(), or send() below with the connected peer) instead of queueing into the
-// stream's outbound buffer, which would merge datagrams.
+// Not here: a connected UDP client (Client::dial("udp://..."), which does get on_open and
+// on_close). It is an ordinary Conn in connected datagram mode on its own connected socket,
+// not a user of this class: the same rules (one datagram per on_traffic, one per write,
+// MSG_TRUNC dropped and counted) in actors/src/conn_datagram.cpp.
 
 #include <sys/socket.h>
 

@@ -137,6 +137,16 @@ Status finish_connect(int fd) {
   return ok_status();
 }
 
+Result<UniqueFd> connect_udp(const SocketAddress& peer) {
+  auto fd = open_socket(peer.family(), SOCK_DGRAM);
+  if (!fd) return fd.error();
+  int rc;
+  while ((rc = ::connect(fd->get(), peer.data(), peer.size())) != 0 && errno == EINTR) {
+  }
+  if (rc != 0) return errno_error(errno, call_on("connect", peer));
+  return fd;
+}
+
 Result<std::optional<Accepted>> accept_one(int listen_fd) {
   for (;;) {
     SocketAddress peer;

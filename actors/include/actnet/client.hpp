@@ -10,6 +10,13 @@
 // outcome: success (after on_open ran) with the connection's ConnRef, or the error —
 // connection refused, unreachable, Errc::timed_out, Errc::shutting_down. A failed dial
 // never runs on_open or on_close. enroll() adopts a socket that is already connected.
+//
+// A udp:// dial gives a connected UDP socket in connected datagram mode
+// (Conn::is_connected_datagram()): on_open, then one on_traffic per datagram received, one
+// datagram per write, and on_close when it closes — on its own, when a stop closes it
+// (Errc::shutting_down), or when the peer's port turns out to have nobody listening
+// (ECONNREFUSED after the first datagram; UDP has no handshake, so the dial itself
+// succeeds). The rules are in actors/src/conn_datagram.cpp.
 
 #include <any>
 #include <chrono>
@@ -55,15 +62,17 @@ class Client {
   ~Client();  // stop(), then wait(): not on one of the loops it waits for
 
   // Any thread: resolves `url` ("tcp://127.0.0.1:9000", "tcp6://[::1]:80",
-  // "unix:///run/app.sock"; no scheme means tcp), then posts the connect to a loop (round
-  // robin). A host name resolves with getaddrinfo on this thread, which may block: from a
-  // loop, dial numeric addresses only. The resolved addresses are tried in order until one
-  // connects, all within the one timeout ("tcp://:9000" tries 127.0.0.1, then ::1). The
-  // return value is an error only when nothing was posted (bad address, UDP, stopped
-  // client); `done` has then already run on this thread with it.
+  // "unix:///run/app.sock", "udp://127.0.0.1:53", "udp6://[::1]:53"; no scheme means tcp),
+  // then posts the connect to a loop (round robin). A host name resolves with getaddrinfo
+  // on this thread, which may block: from a loop, dial numeric addresses only. The resolved
+  // addresses are tried in order until one connects, all within the one timeout
+  // ("tcp://:9000" tries 127.0.0.1, then ::1; a UDP connect() fails only locally, so a udp://
+  // dial nearly always takes the first). The return value is an error only when nothing was posted
+  // (bad address, stopped client); `done` has then already run on this thread with it.
   std::error_code dial(std::string_view url, DialOptions options = {}, DialCallback done = {});
-  // Any thread: adopts `fd`, an already connected stream socket (TCP or unix); it is made
-  // non-blocking and close-on-exec.
+  // Any thread: adopts `fd`, an already connected socket — stream (TCP or unix) or UDP
+  // (SOCK_DGRAM, told apart by SO_TYPE, served in connected datagram mode); it is made
+  // non-blocking and close-on-exec. Errc::unsupported for any other socket type.
   std::error_code enroll(io::UniqueFd fd, DialOptions options = {}, DialCallback done = {});
 
   // Any thread, never blocks: stops dialing and closes the client's connections. Own

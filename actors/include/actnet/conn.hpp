@@ -1,8 +1,9 @@
 #pragma once
-// Conn is one TCP connection as its event loop sees it: the socket, the inbound and
-// outbound buffers, and the user's per-connection context. It is the loop-only view: every
-// method must be called on the connection's loop (inside a handler callback, or a message
-// the loop runs), which debug builds assert. Other threads use ref().
+// Conn is one connection as its event loop sees it — TCP, unix, or a connected UDP socket
+// (is_connected_datagram()) — the socket, the inbound and outbound buffers, and the user's
+// per-connection context. It is the loop-only view: every method must be called on the
+// connection's loop (inside a handler callback, or a message the loop runs), which debug
+// builds assert. Other threads use ref().
 //
 // The loop owns its Conns in a slab and reuses them. A Conn& is valid until on_close
 // returns; keep a ConnRef, never the reference, beyond that.
@@ -14,6 +15,7 @@
 #include <deque>
 #include <limits>
 #include <span>
+#include <string>
 #include <string_view>
 #include <system_error>
 #include <vector>
@@ -57,7 +59,8 @@ class Conn {
   // ---- writing (loop thread). The socket is tried first; what the kernel does not take is
   // buffered and sent when the socket is writable. `done` runs once, on this loop, when the
   // bytes reached the kernel or with the error that stopped them. Errors: connection_closed
-  // on a closed connection, write_limit_exceeded (the connection is then closed).
+  // on a closed connection, write_limit_exceeded (the connection is then closed). On a
+  // connected UDP socket each call is one datagram (is_connected_datagram()).
   std::error_code write(std::string_view bytes, Completion done = {});
   std::error_code writev(std::span<const std::string_view> parts, Completion done = {});
   // Tries to hand buffered bytes to the kernel now.
@@ -116,6 +119,13 @@ class Conn {
   bool is_datagram() const noexcept { return datagram_ != nullptr; }
   // A datagram's handle for answering later from any thread (an empty one on a stream).
   DatagramRef datagram_ref() const;
+  // True for a connected UDP socket: Client::dial("udp://...") or an enrolled SOCK_DGRAM
+  // socket. Unlike a listener's datagram it is a whole connection (on_open, on_close, ref()),
+  // but each on_traffic sees exactly one datagram in the inbound buffer (what it leaves
+  // unread is dropped; datagrams never run together), and each write()/writev() — or
+  // ConnRef::async_write/async_writev — sends exactly one datagram. Details in
+  // actors/src/conn_datagram.cpp: the send queue's bound, truncation, ECONNREFUSED.
+  bool is_connected_datagram() const noexcept { return connected_udp_; }
 
   // ---- the user's context (loop thread)
   template <class T, class... Args>
@@ -153,12 +163,19 @@ class Conn {
     std::uint64_t end;  // stream offset the bytes end at
     Completion done;
   };
+  // A connected UDP socket's datagram that the kernel did not take at once (EAGAIN).
+  struct QueuedDatagram {
+    std::string bytes;
+    Completion done;
+  };
+  static constexpr std::size_t kMaxQueuedDatagrams = 256;  // and write_high_water bytes
+  static constexpr std::size_t kDatagramsPerRead = 16;     // recv() calls per readable event
 
   Conn(detail::EventLoop& loop, io::BufferPool& pool, std::size_t read_cap, std::size_t write_cap);
 
   // The loop's side: see conn.cpp.
   void open(io::UniqueFd fd, const io::SocketAddress& local, const io::SocketAddress& peer,
-            std::uint32_t slot, std::uint32_t generation);
+            std::uint32_t slot, std::uint32_t generation, bool connected_datagram = false);
   std::error_code queue(std::span<const std::string_view> parts, Completion done);
   bool read_ready(std::size_t budget, bool& more);  // false: the connection closed
   bool end_of_input();                              // false: the connection closed
@@ -172,6 +189,12 @@ class Conn {
   void check_water();
   void reset() noexcept;
   std::uint64_t token() const noexcept;
+  bool edge_triggered() const noexcept;
+  // Connected datagram mode (conn_datagram.cpp).
+  bool read_datagrams();  // false: the connection closed
+  std::error_code send_datagram(std::span<const std::string_view> parts, Completion done);
+  std::error_code send_queued(bool closing);  // a connection-level error, not yet handled
+  void note_truncated();
 
   detail::EventLoop& loop_;
   EventHandler* handler_ = nullptr;  // the engine's, or a Client's (set when it opens)
@@ -213,6 +236,11 @@ class Conn {
   std::chrono::milliseconds idle_timeout_{0};
   DeadlineClock::time_point last_read_{};
   DeadlineClock::time_point idle_armed_ = DeadlineClock::time_point::max();
+  // Connected datagram mode: a connected UDP socket, and the datagrams waiting for the
+  // kernel (never merged into outbound_, which is a byte stream).
+  bool connected_udp_ = false;
+  std::deque<QueuedDatagram> datagrams_out_;
+  std::size_t datagrams_out_bytes_ = 0;
 };
 
 }  // namespace actnet

@@ -50,6 +50,11 @@ Result<Connecting> start_connect(const SocketAddress& peer);
 // Reads SO_ERROR: ok when the connect succeeded, else why it failed (ECONNREFUSED, ...).
 Status finish_connect(int fd);
 
+// A new SOCK_DGRAM socket connected to `peer`: UDP has no handshake, so this never waits;
+// it only fixes the peer (and picks the local address and port). Whether anybody listens
+// shows later, as ECONNREFUSED on a send or receive.
+Result<UniqueFd> connect_udp(const SocketAddress& peer);
+
 // One accepted connection: non-blocking and close-on-exec (accept4), with its peer address.
 struct Accepted {
   UniqueFd fd;
