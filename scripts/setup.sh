@@ -12,6 +12,8 @@ packages=(
   clang-14 libclang-rt-14-dev libfuzzer-14-dev
   # real clients and servers the proxy's integration test drives (tests/actors/proxy_tools_test.cpp)
   redis-server redis-tools curl nginx
+  # HTTP load generator the http demo's test drives with pipelining (tests/http/http_tools_test.cpp)
+  wrk
 )
 packages+=("$@")
 
