@@ -11,9 +11,11 @@
 
 #include <catch2/catch.hpp>
 
+#include "http/concat.hpp"
 #include "http/http_wire.hpp"
 
 using namespace std::chrono_literals;
+using http_test::cat;
 using http_test::normalize;
 using http_test::read_until_close;
 using http_test::response;
@@ -159,9 +161,9 @@ TEST_CASE("each limit and each malformed request is answered with its status, th
     std::string request, status;
   };
   const std::vector<Case> cases = {
-      {"GET /" + std::string(9000, 'a') + " HTTP/1.1\r\nHost: a\r\n\r\n", "414 URI Too Long"},
-      {"GET /" + std::string(9000, 'a'), "414 URI Too Long"},
-      {"GET / HTTP/1.1\r\nHost: a\r\nCookie: " + std::string(20000, 'c') + "\r\n\r\n",
+      {cat("GET /", std::string(9000, 'a'), " HTTP/1.1\r\nHost: a\r\n\r\n"), "414 URI Too Long"},
+      {cat("GET /", std::string(9000, 'a')), "414 URI Too Long"},
+      {cat("GET / HTTP/1.1\r\nHost: a\r\nCookie: ", std::string(20000, 'c'), "\r\n\r\n"),
        "431 Request Header Fields Too Large"},
       {"GET / HTTP/1.1\r\nHost a\r\n\r\n", "400 Bad Request"},
       {"GET / HTTP/1.1\r\n\r\n", "400 Bad Request"},
@@ -230,8 +232,8 @@ TEST_CASE("POST /echo returns its body, also after 100-continue and when larger 
   for (std::size_t i = 0; i < big.size(); ++i)
     big[i] = static_cast<char>('a' + i % 26);
   const std::string expected = response("200 OK", "application/octet-stream", big);
-  client.send_all("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: " +
-                  std::to_string(big.size()) + "\r\n\r\n");
+  client.send_all(cat("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: ",
+                      std::to_string(big.size()), "\r\n\r\n"));
   CHECK(ask(client, big, expected.size()) == expected);
 }
 

@@ -17,6 +17,7 @@
 #include <catch2/catch.hpp>
 
 #include "http/child_process.hpp"
+#include "http/concat.hpp"
 
 using namespace std::chrono_literals;
 using http_test::Child;
@@ -117,7 +118,7 @@ TEST_CASE("curl uploads to /echo by Content-Length and chunked, and gets 404, 40
                                      "--max-time",
                                      "5",
                                      "--data-binary",
-                                     "@" + (dir / "body"),
+                                     http_test::cat("@", dir / "body"),
                                      server.url() + "echo"};
     if (chunked) argv.insert(argv.begin() + 1, {"-H", "Transfer-Encoding: chunked"});
     const auto ran = run(dir, argv, kLimit);
@@ -136,7 +137,7 @@ TEST_CASE("curl uploads to /echo by Content-Length and chunked, and gets 404, 40
   CHECK(code({server.url() + "nowhere"}) == "404");
   CHECK(code({"-X", "DELETE", server.url() + "json"}) == "405");
   http_test::write_file(dir / "big", std::string(400'000, 'b'));
-  CHECK(code({"--data-binary", "@" + (dir / "big"), server.url() + "echo"}) == "413");
+  CHECK(code({"--data-binary", http_test::cat("@", dir / "big"), server.url() + "echo"}) == "413");
 }
 
 TEST_CASE("wrk with 16 pipelined requests per write on 50 connections gets only 2xx answers") {

@@ -8,9 +8,11 @@
 
 #include <catch2/catch.hpp>
 
+#include "http/concat.hpp"
 #include "http/parse_driver.hpp"
 
 using namespace std::string_literals;
+using http_test::cat;
 using http_test::Outcome;
 using http_test::parse_bytewise;
 using http_test::parse_split;
@@ -124,13 +126,13 @@ TEST_CASE("every malformed or oversized request is refused with its status, howe
   const std::string head = "POST /echo HTTP/1.1\r\nHost: a\r\n";
   std::string many_fields = "GET / HTTP/1.1\r\nHost: a\r\n";
   for (int i = 0; i < 64; ++i)
-    many_fields += "X-" + std::to_string(i) + ": v\r\n";
+    many_fields += cat("X-", std::to_string(i), ": v\r\n");
   const std::vector<Bad> bad = {
-      {"GET /" + std::string(9000, 'a'), 414},  // before the line even ends
-      {"GET /" + std::string(9000, 'a') + " HTTP/1.1\r\n", 414},
-      {"GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + std::string(17000, 'b'), 431},
-      {"GET / HTTP/1.1\r\nHost: a\r\n" + std::string(200, 'c') + ": " + std::string(100, 'v') +
-           "\r\n" + std::string(20000, 'd'),
+      {cat("GET /", std::string(9000, 'a')), 414},  // before the line even ends
+      {cat("GET /", std::string(9000, 'a'), " HTTP/1.1\r\n"), 414},
+      {cat("GET / HTTP/1.1\r\nHost: a\r\nX-Big: ", std::string(17000, 'b')), 431},
+      {cat("GET / HTTP/1.1\r\nHost: a\r\n", std::string(200, 'c'), ": ", std::string(100, 'v'),
+           "\r\n", std::string(20000, 'd')),
        431},
       {many_fields + "\r\n", 431},
       {"GET / HTTP/1.1\r\n\r\n", 400},                        // no Host
