@@ -65,6 +65,10 @@ void Conn::open(io::UniqueFd fd, const io::SocketAddress& local, const io::Socke
   paused_ = user_paused_ = read_ready_ = draining_ = false;
   eof_seen_ = in_on_eof_ = shut_requested_ = shut_sent_ = false;
   queued_total_ = flushed_total_ = 0;
+  last_read_ = loop_.now();
+  idle_timeout_ = loop_.options().idle_timeout;
+  idle_armed_ = DeadlineClock::time_point::max();
+  if (idle_timeout_.count() > 0) loop_.arm_idle(*this);
   interest_ = io::Interest::readable;
   if (loop_.options().edge_triggered) {
     interest_ = io::Interest::readable | io::Interest::writable | io::Interest::edge_triggered;
@@ -131,6 +135,7 @@ bool Conn::read_ready(std::size_t budget, bool& more) {
   }
   if (!level && (total >= budget || full) && !eof && !failure) more = true;
   loop_.counters().bytes_in.fetch_add(total, std::memory_order_relaxed);
+  if (total > 0) last_read_ = loop_.now();  // the idle deadline moves lazily (arm_idle)
 
   if (total > 0) {
     const Action action =
@@ -467,6 +472,14 @@ std::error_code Conn::shutdown_write(Completion done) {
   // Otherwise write_ready() finishes it when the last queued byte reached the kernel.
   if (outbound_.empty()) finish_shutdown();
   return {};
+}
+
+void Conn::set_idle_timeout(std::chrono::milliseconds timeout) {
+  ACTNET_ASSERT_OWNER(loop_.owner());
+  if (datagram_ != nullptr || !is_open()) return;
+  idle_timeout_ = std::max(timeout, std::chrono::milliseconds::zero());
+  last_read_ = loop_.now();  // the new timeout counts from now
+  if (idle_timeout_.count() > 0) loop_.arm_idle(*this);
 }
 
 ConnRef Conn::ref() const {

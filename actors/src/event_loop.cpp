@@ -119,7 +119,7 @@ void EventLoop::run() {
 //  1. wait for I/O: not at all when work is known to be waiting, else until woken;
 //  2. dispatch I/O events (read → on_traffic, flush writes), then edge-triggered leftovers;
 //  3. drain the mailbox, then the hosted actors' mailbox, up to kMailboxBudget messages each;
-//  4. expire local deadlines (dials past their timeout);
+//  4. expire local deadlines (dials past their timeout, idle connections);
 //  5. release the connections closed during the turn, so nothing dangles mid-turn.
 void EventLoop::turn() {
   int timeout = -1;
@@ -128,11 +128,13 @@ void EventLoop::turn() {
   else if (draining_)
     timeout = 10;  // look again whether everything has drained
   timeout = dialer_.timeout_ms(timeout);
+  timeout = idle_.timeout_ms(timeout, DeadlineHeap::Clock::now());
   const bool sleeping = timeout != 0 && prepare_to_sleep();
   if (!sleeping) timeout = 0;
   counters_.turn_started_ns.store(0, std::memory_order_relaxed);
   auto events = poller_->wait(timeout);
   if (sleeping) awake();
+  now_ = DeadlineHeap::Clock::now();
   const std::int64_t start = now_ns();
   counters_.turn_started_ns.store(start, std::memory_order_relaxed);
 
@@ -151,6 +153,7 @@ void EventLoop::turn() {
   mailbox_more_ = handled == kMailboxBudget || received == kMailboxBudget;
 
   dialer_.expire();
+  expire_idle();
   release_closed();
   if (draining_ && !finished_ && drained()) finish();
 
@@ -336,6 +339,31 @@ void EventLoop::callback_failed(const char* name, Conn* conn, const char* what) 
   if (conn != nullptr && conn->is_open()) conn->close_with(Errc::handler_failed);
 }
 
+void EventLoop::arm_idle(Conn& conn) {
+  ACTNET_ASSERT_OWNER(owner_);
+  const auto due = conn.last_read_ + conn.idle_timeout_;
+  if (due >= conn.idle_armed_) return;  // an entry at or before it is already there
+  conn.idle_armed_ = due;
+  idle_.push(due, conn.token());
+}
+
+// An entry that comes due for a connection that read since it was armed moves to the new
+// deadline; one for a closed or reused slot (its generation changed) is dropped.
+void EventLoop::expire_idle() {
+  if (idle_.empty()) return;
+  idle_.expire(now_, [this](std::uint64_t token) {
+    Conn* conn = find({static_cast<std::uint32_t>(token), static_cast<std::uint32_t>(token >> 32)});
+    if (conn == nullptr) return;
+    conn->idle_armed_ = DeadlineHeap::Clock::time_point::max();
+    if (conn->idle_timeout_.count() <= 0) return;
+    if (conn->last_read_ + conn->idle_timeout_ <= now_) {
+      conn->close_with(Errc::timed_out);
+    } else {
+      arm_idle(*conn);
+    }
+  });
+}
+
 void EventLoop::release_later(Conn& conn) {
   closed_.push_back(conn.slot_);
 }
@@ -467,6 +495,7 @@ void EventLoop::finish() {
     if (conn->is_open()) conn->close_with(Errc::shutting_down);
   }
   release_closed();
+  idle_.clear();
   inbox_->mailbox.close([this](LoopMessage& m) noexcept { reject(m); });
   for (io::UniqueFd& listener : listeners_)
     (void)poller_->remove(listener.get());

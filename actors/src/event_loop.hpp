@@ -21,6 +21,7 @@
 #include "actnet/runtime/actor_host.hpp"
 #include "actnet/runtime/error.hpp"
 #include "actnet/runtime/thread_owner.hpp"
+#include "deadline_heap.hpp"
 #include "dialer.hpp"
 #include "engine_core.hpp"
 #include "loop_message.hpp"
@@ -77,7 +78,11 @@ class EventLoop {
   // connection closes with Errc::handler_failed and the loop serves everyone else.
   void callback_failed(const char* name, Conn* conn, const char* what) noexcept;
   void release_later(Conn& conn);  // frees the slot at the end of the turn
-  void read_again(Conn& conn);     // edge-triggered: serve it next turn without an edge
+  // Loop thread: the turn's clock (read once after epoll_wait), for idle timeouts.
+  DeadlineHeap::Clock::time_point now() const noexcept { return now_; }
+  // Loop thread: makes sure the heap holds an entry no later than conn's idle deadline.
+  void arm_idle(Conn& conn);
+  void read_again(Conn& conn);  // edge-triggered: serve it next turn without an edge
   // Loop thread: outbound connections (client.hpp). open_outbound adopts a connected socket
   // with `handler` (nullptr: the engine's) and `context`, runs on_open; nullptr when the
   // loop is stopping or cannot watch it (the socket is then closed).
@@ -110,6 +115,7 @@ class EventLoop {
   void publish_counters() noexcept;
   void serve_read_again();
   void release_closed();
+  void expire_idle();
   bool drained() const noexcept;
 
   EngineCore& core_;
@@ -128,6 +134,8 @@ class EventLoop {
   std::vector<io::UniqueFd> listeners_;  // reuse_port only
   std::unique_ptr<Acceptor> acceptor_;   // reuse_port only
   Dialer dialer_{*this};                 // connects in progress (client.hpp)
+  DeadlineHeap idle_;                    // idle timeouts, keyed by connection token
+  DeadlineHeap::Clock::time_point now_ = DeadlineHeap::Clock::now();
   // udp:// listeners: this loop's own socket of each.
   std::vector<std::unique_ptr<UdpListener>> udp_;
   std::thread thread_;

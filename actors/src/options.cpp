@@ -60,6 +60,7 @@ Result<ResolvedOptions> validate(const Options& options) {
   if (r.worker_queue == 0) return invalid("worker_queue = 0: must be at least 1 job");
   if (r.watchdog_threshold.count() < 0) return invalid("watchdog_threshold: must not be negative");
   if (r.stop_timeout.count() < 0) return invalid("stop_timeout: must not be negative");
+  if (r.idle_timeout.count() < 0) return invalid("idle_timeout: must not be negative");
   if (r.tcp_keepalive) {
     const io::KeepAlive& k = *r.tcp_keepalive;
     if (k.idle.count() <= 0 || k.interval.count() <= 0 || k.count <= 0) {

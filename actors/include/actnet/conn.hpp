@@ -8,6 +8,7 @@
 // returns; keep a ConnRef, never the reference, beyond that.
 
 #include <any>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -81,6 +82,14 @@ class Conn {
   std::error_code shutdown_write(Completion done = {});
   bool write_shut_down() const noexcept { return shut_requested_; }  // shutdown_write() called
   bool peer_shut_down() const noexcept { return eof_seen_; }         // the peer's EOF was read
+
+  // ---- idle timeout (loop thread): closes the connection with Errc::timed_out (on_close
+  // gets it) once `timeout` passed without an inbound byte; every read re-arms it; zero
+  // turns it off. Starts as Options::idle_timeout. Measured from the loop's turn clock, so
+  // it fires up to one turn late, never early. Costs one heap entry per connection per
+  // timeout period, not per read.
+  void set_idle_timeout(std::chrono::milliseconds timeout);
+  std::chrono::milliseconds idle_timeout() const noexcept { return idle_timeout_; }
 
   // ---- flow control (loop thread): stop reading from the socket until resume_reading(),
   // on top of the engine's own backpressure pause (both must be off for reading to go on).
@@ -193,6 +202,12 @@ class Conn {
   bool shut_requested_ = false;
   bool shut_sent_ = false;
   std::vector<Completion> shut_waiters_;  // shutdown_write()'s callbacks until shut_sent_
+  // Idle timeout: the loop's heap holds at most one live entry per connection (idle_armed_);
+  // an entry that comes due early re-arms itself from last_read_ (lazy, no work per read).
+  using DeadlineClock = std::chrono::steady_clock;
+  std::chrono::milliseconds idle_timeout_{0};
+  DeadlineClock::time_point last_read_{};
+  DeadlineClock::time_point idle_armed_ = DeadlineClock::time_point::max();
 };
 
 }  // namespace actnet

@@ -67,6 +67,9 @@ struct Options {
   bool ticker = false;  // call on_tick (first at once, then at the delay it returns)
   std::chrono::milliseconds watchdog_threshold{100};  // warn when a loop turn runs longer; 0: off
   std::chrono::milliseconds stop_timeout{5000};       // graceful stop's flush deadline by default
+  // Close a connection with Errc::timed_out after this long without inbound bytes; 0: never.
+  // Per connection: Conn::set_idle_timeout.
+  std::chrono::milliseconds idle_timeout{0};
 
   // --- blocking work (offload()): the engine's WorkerPool, started at the first offload
   std::size_t worker_threads = 4;
