@@ -1,5 +1,7 @@
 #include "http_server.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <string>
 #include <utility>
 
@@ -33,6 +35,10 @@ constexpr std::size_t kKeepCapacity = 64 * 1024;
 // Session (its parser) is deliberately neither copyable nor movable.
 using SessionPtr = std::shared_ptr<void>;
 
+// How long a connection whose last answer is out may stay silent before it is dropped
+// (nginx's lingering_timeout): its client should read the answer and close.
+constexpr std::chrono::milliseconds kLingerTimeout{5000};
+
 }  // namespace
 
 HttpServer::HttpServer(ServerConfig config) : config_(std::move(config)) {}
@@ -52,7 +58,8 @@ actnet::Action HttpServer::on_boot(actnet::Engine& engine) {
 actnet::Action HttpServer::on_open(actnet::Conn& conn) {
   opened_.fetch_add(1, std::memory_order_relaxed);
   conn.emplace_context<SessionPtr>(std::make_shared<Session>(config_.limits));
-  // TODO(idle timeout): conn.set_idle_timeout(config_.idle_timeout) once the engine has it.
+  // A keep-alive connection that stays silent this long is closed (Errc::timed_out).
+  conn.set_idle_timeout(config_.idle_timeout);
   return actnet::Action::none;
 }
 
@@ -164,7 +171,12 @@ actnet::Action HttpServer::on_traffic(actnet::Conn& conn) {
   }
   // Half-close after the last answer: the client reads it, then EOF; the connection closes
   // when the client closes its side too.
-  if (s.draining) conn.shutdown_write();
+  if (s.draining) {
+    conn.shutdown_write();
+    // Waiting for the client's close is bounded: a silent client is dropped sooner.
+    const auto idle = config_.idle_timeout;
+    conn.set_idle_timeout(idle.count() == 0 ? kLingerTimeout : std::min(idle, kLingerTimeout));
+  }
   return actnet::Action::none;
 }
 

@@ -251,3 +251,23 @@ TEST_CASE("the Date line is a valid IMF-fixdate of the current time") {
   const std::time_t then = ::timegm(&parsed);
   CHECK(std::abs(std::time(nullptr) - then) <= 2);
 }
+
+TEST_CASE("an idle keep-alive connection is closed after the idle timeout, a busy one is not") {
+  http::ServerConfig config;
+  config.idle_timeout = 300ms;
+  Served served(config);
+  const std::string plain = response("200 OK", "text/plain", kHello);
+
+  TestClient busy(served.address());
+  TestClient idle(served.address());
+  CHECK(ask(idle, "GET /plaintext HTTP/1.1\r\nHost: a\r\n\r\n", plain.size()) == plain);
+  const auto start = std::chrono::steady_clock::now();
+  CHECK_FALSE(idle.closed_within(150));  // not before its time
+  for (int i = 0; i < 6; ++i) {          // 600 ms of traffic, a request every 100 ms
+    CHECK(ask(busy, "GET /plaintext HTTP/1.1\r\nHost: a\r\n\r\n", plain.size()) == plain);
+    ::usleep(100'000);
+  }
+  CHECK(idle.closed_within(3000));
+  CHECK(std::chrono::steady_clock::now() - start >= 300ms);
+  CHECK(ask(busy, "GET /plaintext HTTP/1.1\r\nHost: a\r\n\r\n", plain.size()) == plain);
+}

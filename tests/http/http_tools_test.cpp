@@ -4,7 +4,11 @@
 // The server is started on port 0 and found through the line it prints; it stops with exit 0
 // on SIGTERM. curl and wrk come from scripts/setup.sh; a missing one fails the test.
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <chrono>
@@ -12,6 +16,7 @@
 #include <memory>
 #include <regex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -62,7 +67,42 @@ class Server {
   std::unique_ptr<Child> child_;
 };
 
+// Connects to the server at `url`, sends nothing and says whether the server closed the
+// connection within `limit`.
+bool silent_connection_closed_within(const std::string& url, std::chrono::milliseconds limit) {
+  const int port = std::stoi(url.substr(url.rfind(':') + 1));
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sin.sin_port = htons(static_cast<std::uint16_t>(port));
+  bool closed = false;
+  if (fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin) == 0) {
+    pollfd p{fd, POLLIN, 0};
+    char byte;
+    closed = ::poll(&p, 1, static_cast<int>(limit.count())) == 1 && ::recv(fd, &byte, 1, 0) <= 0;
+  }
+  if (fd >= 0) ::close(fd);
+  return closed;
+}
+
 }  // namespace
+
+TEST_CASE("actnet-http --idle-timeout-ms closes a silent connection, only after that time") {
+  TempDir dir;
+  Server server(dir, {"--idle-timeout-ms", "300"});
+  const auto start = std::chrono::steady_clock::now();
+  CHECK(silent_connection_closed_within(server.url(), kLimit));
+  CHECK(std::chrono::steady_clock::now() - start >= 300ms);
+}
+
+TEST_CASE("actnet-http refuses a bad option with a usage message and exit status 2") {
+  TempDir dir;
+  const auto ran = run(dir, {ACTNET_HTTP_BINARY, "--max-body", "lots"}, kLimit);
+  CHECK_FALSE(ran.exited_zero);
+  CHECK(ran.err.find("--max-body takes a non-negative number") != std::string::npos);
+  CHECK(ran.err.find("usage: actnet-http") != std::string::npos);
+}
 
 TEST_CASE("actnet-http announces its real port and stops with exit 0 on SIGTERM") {
   TempDir dir;
