@@ -130,6 +130,8 @@ actnet::Action HttpServer::on_traffic(actnet::Conn& conn) {
 
   // One view of everything buffered; the parser's head views point into it, so the bytes
   // are dropped from the Conn only once, after the loop.
+  // The Session is not freed mid-call even if a write fails and closes the connection: the
+  // loop drops a closed Conn's context only at the end of its turn.
   const std::string_view in = conn.peek();
   std::size_t used = 0;
   std::string_view date;  // fetched once per call, on the first answer
@@ -184,11 +186,6 @@ actnet::Action HttpServer::on_eof(actnet::Conn& conn) {
   // The client is done sending; what was answered still has to reach it. Once flushed, the
   // write side shuts and the connection closes by itself.
   conn.shutdown_write();
-  return actnet::Action::none;
-}
-
-actnet::Action HttpServer::on_close(actnet::Conn& conn, std::error_code) {
-  conn.reset_context();
   return actnet::Action::none;
 }
 

@@ -14,7 +14,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
-#include <system_error>
 
 #include <actnet/actnet.hpp>
 
@@ -35,11 +34,14 @@ class HttpServer final : public actnet::EventHandler {
   explicit HttpServer(ServerConfig config);
   ~HttpServer() override;
 
+  // Supervisor thread: prints where it serves (config.announce).
   actnet::Action on_boot(actnet::Engine& engine) override;
+  // The connection's loop: a fresh Session and the idle timeout.
   actnet::Action on_open(actnet::Conn& conn) override;
+  // The connection's loop: answers every complete request buffered, in one write.
   actnet::Action on_traffic(actnet::Conn& conn) override;
+  // The connection's loop: the client stopped sending; close once the answers are out.
   actnet::Action on_eof(actnet::Conn& conn) override;
-  actnet::Action on_close(actnet::Conn& conn, std::error_code error) override;
 
   // Any thread: connections ever opened and requests answered (errors included).
   std::uint64_t connections_opened() const noexcept {

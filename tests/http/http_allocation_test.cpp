@@ -37,9 +37,6 @@ class Counted final : public actnet::EventHandler {
     return action;
   }
   actnet::Action on_eof(actnet::Conn& conn) override { return inner_.on_eof(conn); }
-  actnet::Action on_close(actnet::Conn& conn, std::error_code error) override {
-    return inner_.on_close(conn, error);
-  }
 
  private:
   http::HttpServer& inner_;
