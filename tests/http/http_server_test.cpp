@@ -110,7 +110,7 @@ TEST_CASE("a keep-alive connection serves request after request and stays open")
   CHECK(served.handler().connections_opened() == 1);
 }
 
-TEST_CASE("Connection: close gets its answer, then a clean close; later requests are ignored") {
+TEST_CASE("Connection: close gets its answer, then a clean close, and later requests are ignored") {
   Served served;
   TestClient client(served.address());
   client.send_all(
