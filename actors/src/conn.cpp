@@ -62,7 +62,8 @@ void Conn::open(io::UniqueFd fd, const io::SocketAddress& local, const io::Socke
   slot_ = slot;
   generation_ = generation == 0 ? 1 : generation;
   state_ = State::open;
-  paused_ = user_paused_ = read_ready_ = draining_ = false;
+  paused_ = user_paused_ = read_ready_ = draining_ = flush_listed_ = false;
+  close_error_.clear();
   eof_seen_ = in_on_eof_ = shut_requested_ = shut_sent_ = false;
   queued_total_ = flushed_total_ = 0;
   last_read_ = loop_.now();
@@ -199,7 +200,12 @@ std::error_code Conn::queue(std::span<const std::string_view> parts, Completion 
   for (std::string_view p : parts)
     total += p.size();
   std::size_t sent = 0;
-  if (outbound_.empty() && total > 0) {
+  if (loop_.corked()) {
+    // The loop is draining its mailboxes: writes gather in the buffer and go out in one
+    // send when the drain ends (a room's broadcast costs one syscall per member per turn,
+    // not one per message).
+    if (total > 0) loop_.flush_after_drain(*this);
+  } else if (outbound_.empty() && total > 0) {
     // The socket first: most writes never touch the buffer.
     iovec iov[kMaxIov];
     const std::size_t count = std::min(parts.size(), kMaxIov);
@@ -234,8 +240,14 @@ std::error_code Conn::queue(std::span<const std::string_view> parts, Completion 
       pending_.push_back({queued_total_, std::move(done)});
     }
   }
+  if (loop_.corked() && outbound_.buffered() >= kCorkLimit) {
+    // Corking is for many small writes; a big one goes out now, so the water marks see
+    // what the kernel could not take rather than what merely waited for the drain's end.
+    write_ready();
+    if (state_ != State::open) return close_error_;
+  }
   if (!outbound_.empty()) {
-    update_interest();
+    if (!loop_.corked()) update_interest();
     check_water();
     if (state_ != State::open) return Errc::write_limit_exceeded;
   }
@@ -354,6 +366,7 @@ void Conn::close_with(std::error_code error) {
   if (datagram_ != nullptr) return;  // a UDP listener's datagram: nothing to close
   if (state_ != State::open) return;
   state_ = State::closed;
+  close_error_ = error ? error : make_error_code(Errc::connection_closed);
   if (!outbound_.empty()) {
     // One last try without waiting, so a close right after a write usually delivers it.
     iovec iov[kMaxIov];

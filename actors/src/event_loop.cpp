@@ -146,10 +146,12 @@ void EventLoop::turn() {
   }
   serve_read_again();
 
+  corked_ = true;
   const std::size_t handled =
       inbox_->mailbox.drain(kMailboxBudget, [this](LoopMessage& m) noexcept { handle(m); });
   counters_.messages.fetch_add(handled, std::memory_order_relaxed);
   const std::size_t received = actors_.run_once(kMailboxBudget);
+  uncork();
   mailbox_more_ = handled == kMailboxBudget || received == kMailboxBudget;
 
   dialer_.expire();
@@ -337,6 +339,24 @@ void EventLoop::callback_failed(const char* name, Conn* conn, const char* what) 
     // Logging failed (no memory): the connection still closes below.
   }
   if (conn != nullptr && conn->is_open()) conn->close_with(Errc::handler_failed);
+}
+
+void EventLoop::flush_after_drain(Conn& conn) {
+  if (conn.flush_listed_) return;
+  conn.flush_listed_ = true;
+  to_flush_.push_back(conn.slot_);
+}
+
+void EventLoop::uncork() {
+  corked_ = false;
+  for (std::size_t i = 0; i < to_flush_.size(); ++i) {  // a flush may close and list no more
+    Conn& conn = *conns_[to_flush_[i]];
+    conn.flush_listed_ = false;
+    if (!conn.is_open() || conn.outbound_buffered() == 0) continue;
+    conn.write_ready();
+    if (conn.is_open()) conn.update_interest();
+  }
+  to_flush_.clear();
 }
 
 void EventLoop::arm_idle(Conn& conn) {

@@ -78,6 +78,10 @@ class EventLoop {
   // connection closes with Errc::handler_failed and the loop serves everyone else.
   void callback_failed(const char* name, Conn* conn, const char* what) noexcept;
   void release_later(Conn& conn);  // frees the slot at the end of the turn
+  // Loop thread: while the mailboxes drain, writes are corked: they gather in the
+  // connection's buffer and flush_after_drain() lists the connection for one send at the end.
+  bool corked() const noexcept { return corked_; }
+  void flush_after_drain(Conn& conn);
   // Loop thread: the turn's clock (read once after epoll_wait), for idle timeouts.
   DeadlineHeap::Clock::time_point now() const noexcept { return now_; }
   // Loop thread: makes sure the heap holds an entry no later than conn's idle deadline.
@@ -116,6 +120,7 @@ class EventLoop {
   void serve_read_again();
   void release_closed();
   void expire_idle();
+  void uncork();
   bool drained() const noexcept;
 
   EngineCore& core_;
@@ -139,7 +144,9 @@ class EventLoop {
   // udp:// listeners: this loop's own socket of each.
   std::vector<std::unique_ptr<UdpListener>> udp_;
   std::thread thread_;
-  bool mailbox_more_ = false;  // the last drain of either mailbox hit its budget
+  bool corked_ = false;
+  std::vector<std::uint32_t> to_flush_;  // slots written to while corked
+  bool mailbox_more_ = false;            // the last drain of either mailbox hit its budget
   bool draining_ = false;
   bool finished_ = false;
   bool threw_ = false;        // the last call() ended in an exception

@@ -28,6 +28,7 @@ actnet::Action ChatServer::on_boot(actnet::Engine& engine) {
 
 actnet::Action ChatServer::on_open(actnet::Conn& conn) {
   conn.emplace_context<Session>();
+  conn.set_idle_timeout(http_idle_);
   return actnet::Action::none;
 }
 
@@ -118,6 +119,7 @@ void ChatServer::upgrade(actnet::Conn& conn, Session& session, const HttpRequest
   conn.write(handshake.response);
   session.mode = Session::Mode::websocket;
   session.member = true;
+  conn.set_idle_timeout(std::chrono::milliseconds::zero());
   // Sent from this loop before any Say or Leave of this connection, and a mailbox keeps each
   // producer's order, so the room always sees the Join first.
   room_.send(Join{conn.ref(), std::move(*name)});

@@ -5,6 +5,7 @@
 // message, so its callbacks run on every loop at once without locks.
 
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <system_error>
 
@@ -18,7 +19,13 @@ namespace chat {
 class ChatServer final : public actnet::EventHandler {
  public:
   // `announce`: print "actnet-chat: serving http://ADDRESS/" to stdout once listening.
-  explicit ChatServer(bool announce = false) : announce_(announce) {}
+  // `http_idle`: how long a connection may stay silent while it speaks HTTP (before its
+  // first request, between keep-alive requests, during a handshake): a client that never
+  // finishes its request must not hold a connection forever. Members of the room have no
+  // idle limit; the room drops them by backpressure instead.
+  explicit ChatServer(bool announce = false,
+                      std::chrono::milliseconds http_idle = std::chrono::seconds(10))
+      : announce_(announce), http_idle_(http_idle) {}
 
   // Supervisor thread.
   actnet::Action on_boot(actnet::Engine& engine) override;
@@ -38,6 +45,7 @@ class ChatServer final : public actnet::EventHandler {
   void finish(actnet::Conn& conn, Session& session, std::string bytes);
 
   const bool announce_;
+  const std::chrono::milliseconds http_idle_;
   // Written once by on_boot before `room_ready_` is released; with reuse_port the loops accept
   // (and may see an upgrade) before on_boot has run, and they answer 503 until then.
   actnet::ActorRef<RoomMsg> room_;

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -224,4 +225,27 @@ TEST_CASE("A member that stops reading is dropped instead of slowing the room", 
     slow_left = event->rfind(R"({"type":"leave","name":"slow")", 0) == 0;
   }
   CHECK(slow_left);
+}
+
+TEST_CASE(
+    "A connection that never finishes its HTTP request is closed after the idle limit, "
+    "while a room member may stay silent",
+    "[chat][server]") {
+  chat::ChatServer handler(/*announce=*/false, /*http_idle=*/200ms);
+  auto running = actnet::start(handler, {"tcp://127.0.0.1:0"}, {.num_event_loops = 2});
+  REQUIRE(running.ok());
+  const auto address = running->engine().listen_addresses().at(0);
+  WsTestClient member(address);
+  REQUIRE(member.handshake("/ws?name=quiet").status() == 101);
+  WsTestClient slow(address);
+  slow.tcp().send_all("GET / HTTP/1.1\r\nHost: x\r\n");  // never ends its head
+  CHECK(slow.tcp().closed_within(5000));
+  std::this_thread::sleep_for(400ms);  // twice the limit: the member stays
+  WsTestClient other(address);
+  REQUIRE(other.handshake("/ws?name=other").status() == 101);
+  // The quiet member is still in the room: after its own join it hears the newcomer's.
+  REQUIRE(member.read_event("join"));
+  const auto join = member.read_event("join");
+  REQUIRE(join);
+  CHECK(join->find("\"name\":\"other\"") != std::string::npos);
 }

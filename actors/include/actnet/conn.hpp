@@ -191,7 +191,12 @@ class Conn {
   bool read_ready_ = false;  // edge-triggered: readable bytes left behind by the chunk limit
   bool draining_ = false;    // engine stopping: reading stopped for good
   detail::UdpListener* datagram_ = nullptr;  // set: the per-datagram view of a UDP listener
-  bool user_paused_ = false;  // pause_reading(): reading stopped until resume_reading()
+  bool user_paused_ = false;
+  static constexpr std::size_t kCorkLimit = 64 * 1024;  // corked bytes flushed at once
+  bool flush_listed_ = false;
+  std::error_code close_error_;  // why it closed (connection_closed for a plain close)  // on the
+                                 // loop's list to flush when the mailbox drain ends  //
+                                 // pause_reading(): reading stopped until resume_reading()
   // Half-close. eof_seen_: the peer's EOF was read (on_eof ran or runs); nothing more is
   // read. in_on_eof_: on_eof is running, so a shutdown that finishes both directions leaves
   // the close to end_of_input(), after the callback. shut_requested_: shutdown_write() was called,
