@@ -15,6 +15,8 @@ packages=(
   clang-14 libclang-rt-14-dev libfuzzer-14-dev
   # real clients and servers the proxy's integration test drives (tests/actors/proxy_tools_test.cpp)
   redis-server redis-tools curl nginx
+  # HTTP load generator the http demo's test drives with pipelining (tests/http/http_tools_test.cpp)
+  wrk
   # the chat demo's end-to-end tests: Node.js clients and a headless browser
   nodejs chromium
 )
