@@ -21,15 +21,15 @@
 
 #include <catch2/catch.hpp>
 
-#include "http/child_process.hpp"
+#include "child_process.hpp"
 #include "http/concat.hpp"
 
 using namespace std::chrono_literals;
-using http_test::Child;
-using http_test::read_file;
-using http_test::require_program;
-using http_test::run;
-using http_test::TempDir;
+using child_process::Child;
+using child_process::read_file;
+using child_process::require_program;
+using child_process::run;
+using child_process::TempDir;
 
 namespace {
 
@@ -151,7 +151,7 @@ TEST_CASE("curl uploads to /echo by Content-Length and chunked, and gets 404, 40
   std::string body(200'000, '\0');
   for (std::size_t i = 0; i < body.size(); ++i)
     body[i] = static_cast<char>('A' + i % 23);
-  http_test::write_file(dir / "body", body);
+  child_process::write_file(dir / "body", body);
   for (const bool chunked : {false, true}) {
     std::vector<std::string> argv = {curl,
                                      "-sS",
@@ -176,7 +176,7 @@ TEST_CASE("curl uploads to /echo by Content-Length and chunked, and gets 404, 40
   };
   CHECK(code({server.url() + "nowhere"}) == "404");
   CHECK(code({"-X", "DELETE", server.url() + "json"}) == "405");
-  http_test::write_file(dir / "big", std::string(400'000, 'b'));
+  child_process::write_file(dir / "big", std::string(400'000, 'b'));
   CHECK(code({"--data-binary", http_test::cat("@", dir / "big"), server.url() + "echo"}) == "413");
 }
 
@@ -184,7 +184,7 @@ TEST_CASE("wrk with 16 pipelined requests per write on 50 connections gets only 
   const std::string wrk = require_program("wrk");
   TempDir dir;
   Server server(dir);
-  http_test::write_file(dir / "pipeline.lua", R"(
+  child_process::write_file(dir / "pipeline.lua", R"(
 init = function(args)
   local r = {}
   for i = 1, 16 do
