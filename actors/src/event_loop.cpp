@@ -47,6 +47,7 @@ EventLoop::EventLoop(EngineCore& core, std::size_t index)
   if (!added) throw std::system_error(added.error().code, added.error().message);
   added = poller_->add(actors_.inbox().wakeup_fd(), io::Interest::readable, kActorsToken);
   if (!added) throw std::system_error(added.error().code, added.error().message);
+  actors_.set_name("loop " + std::to_string(index_));
   // An actor whose supervision says escalate stops the whole engine, gracefully.
   actors_.on_escalate(
       [this](ActorId, const std::string&) { core_.request_stop(core_.options.stop_timeout); });

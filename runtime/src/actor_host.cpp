@@ -53,7 +53,8 @@ void ActorHost::install(std::uint32_t slot, std::unique_ptr<ActorBase> actor) {
   try {
     placed.on_start();
   } catch (const std::exception& e) {
-    logger_->error("actor {}.{} failed in on_start: {}", id.slot, id.generation, e.what());
+    logger_->error("{}actor {}.{} failed in on_start: {}", prefix_, id.slot, id.generation,
+                   e.what());
     placed.stopping_ = true;
     retire(slot);
   }
@@ -99,28 +100,30 @@ void ActorHost::failed(std::uint32_t slot, const std::string& what) noexcept {
   switch (s.supervision.on_failure) {
     case OnFailure::restart:
       if (restart(slot)) {
-        logger_->warn("actor {}.{} failed in receive, restarted: {}", id.slot, id.generation, what);
+        logger_->warn("{}actor {}.{} failed in receive, restarted: {}", prefix_, id.slot,
+                      id.generation, what);
         return;
       }
       logger_->error(
-          "actor {}.{} failed in receive and will not be restarted (limit {} in {} ms{}): {}",
-          id.slot, id.generation, s.supervision.max_restarts, s.supervision.window.count(),
+          "{}actor {}.{} failed in receive and will not be restarted (limit {} in {} ms{}): {}",
+          prefix_, id.slot, id.generation, s.supervision.max_restarts, s.supervision.window.count(),
           s.factory ? "" : ", or not rebuildable", what);
       s.actor->stop();
       return;
     case OnFailure::stop:
-      logger_->error("actor {}.{} failed in receive, stopping it: {}", id.slot, id.generation,
-                     what);
+      logger_->error("{}actor {}.{} failed in receive, stopping it: {}", prefix_, id.slot,
+                     id.generation, what);
       s.actor->stop();
       return;
     case OnFailure::escalate:
-      logger_->error("actor {}.{} failed in receive, escalating: {}", id.slot, id.generation, what);
+      logger_->error("{}actor {}.{} failed in receive, escalating: {}", prefix_, id.slot,
+                     id.generation, what);
       s.actor->stop();
       if (escalate_) {
         try {
           escalate_(id, what);
         } catch (...) {
-          logger_->error("the escalation hook threw");
+          logger_->error("{}the escalation hook threw", prefix_);
         }
       }
       return;
@@ -142,14 +145,14 @@ bool ActorHost::restart(std::uint32_t slot) noexcept {
     try {
       old->on_stop();
     } catch (...) {
-      logger_->error("actor {}.{} failed in on_stop", slot, s.generation);
+      logger_->error("{}actor {}.{} failed in on_stop", prefix_, slot, s.generation);
     }
     old.reset();
     install(slot, std::move(fresh));
     restarts_.fetch_add(1, std::memory_order_relaxed);
     return true;
   } catch (const std::exception& e) {
-    logger_->error("actor {}.{} could not be rebuilt: {}", slot, s.generation, e.what());
+    logger_->error("{}actor {}.{} could not be rebuilt: {}", prefix_, slot, s.generation, e.what());
     return false;
   }
 }
@@ -179,9 +182,10 @@ void ActorHost::retire(std::uint32_t index) noexcept {
   try {
     slot.actor->on_stop();
   } catch (const std::exception& e) {
-    logger_->error("actor {}.{} failed in on_stop: {}", index, slot.generation, e.what());
+    logger_->error("{}actor {}.{} failed in on_stop: {}", prefix_, index, slot.generation,
+                   e.what());
   } catch (...) {
-    logger_->error("actor {}.{} failed in on_stop (non-standard exception)", index,
+    logger_->error("{}actor {}.{} failed in on_stop (non-standard exception)", prefix_, index,
                    slot.generation);
   }
   slot.actor.reset();

@@ -69,6 +69,10 @@ class ActorHost {
     }
   }
 
+  // Owner thread: a name for log lines about this host's actors ("loop 2"), so a failure
+  // says where it happened.
+  void set_name(const std::string& name) { prefix_ = name.empty() ? "" : name + ": "; }
+
   // Owner thread: what runs when an actor with OnFailure::escalate fails (after it left).
   void on_escalate(UniqueFunction<void(ActorId, const std::string& what)> hook) {
     escalate_ = std::move(hook);
@@ -124,6 +128,7 @@ class ActorHost {
   std::atomic<std::uint64_t> handled_{0};  // written by the owner, read by anyone
   std::atomic<std::uint64_t> restarts_{0};
   UniqueFunction<void(ActorId, const std::string&)> escalate_;
+  std::string prefix_;  // set_name(): "loop 2: "
 };
 
 }  // namespace actnet
