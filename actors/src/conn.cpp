@@ -62,7 +62,7 @@ void Conn::open(io::UniqueFd fd, const io::SocketAddress& local, const io::Socke
   slot_ = slot;
   generation_ = generation == 0 ? 1 : generation;
   state_ = State::open;
-  paused_ = user_paused_ = read_ready_ = draining_ = flush_listed_ = false;
+  paused_ = user_paused_ = read_ready_ = draining_ = flush_listed_ = close_when_shut_ = false;
   close_error_.clear();
   eof_seen_ = in_on_eof_ = shut_requested_ = shut_sent_ = false;
   queued_total_ = flushed_total_ = 0;
@@ -321,10 +321,11 @@ void Conn::finish_shutdown() {
     complete(done, {});
   // Both directions are finished; inside on_eof, end_of_input() closes once it returned.
   if (is_open() && eof_seen_ && !in_on_eof_) close_with({});
+  if (is_open() && close_when_shut_) close_with({});
 }
 
 bool Conn::wants_read() const noexcept {
-  return !paused_ && !user_paused_ && !draining_ && !eof_seen_;
+  return !paused_ && !user_paused_ && !draining_ && !eof_seen_ && !close_when_shut_;
 }
 
 void Conn::update_interest() {
@@ -491,6 +492,23 @@ void Conn::resume_reading() {
   update_interest();
   // Edge-triggered: bytes may wait in the kernel with no new edge to report them.
   if (edge_triggered() && wants_read()) loop_.read_again(*this);
+}
+
+std::error_code Conn::close_after_flush(std::chrono::milliseconds deadline) {
+  ACTNET_ASSERT_OWNER(loop_.owner());
+  if (state_ != State::open) return Errc::connection_closed;
+  if (datagram_ != nullptr || connected_udp_ || outbound_.empty()) {
+    close();  // nothing waits to be delivered
+    return {};
+  }
+  close_when_shut_ = true;
+  update_interest();  // reading stops: nothing read now could be answered
+  // The deadline rides on the idle timeout, which no read moves any more.
+  idle_timeout_ = deadline.count() > 0 ? deadline : loop_.options().stop_timeout;
+  last_read_ = loop_.now();
+  idle_armed_ = DeadlineClock::time_point::max();
+  loop_.arm_idle(*this);
+  return shutdown_write();
 }
 
 std::error_code Conn::shutdown_write(Completion done) {

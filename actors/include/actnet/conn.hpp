@@ -86,6 +86,13 @@ class Conn {
   bool write_shut_down() const noexcept { return shut_requested_; }  // shutdown_write() called
   bool peer_shut_down() const noexcept { return eof_seen_; }         // the peer's EOF was read
 
+  // ---- closing without losing bytes (loop thread). close() delivers what the kernel takes
+  // at once and drops the rest (their completions fail). close_after_flush() instead stops
+  // reading and refuses new writes (write_shut_down), delivers everything already queued,
+  // sends FIN, then closes: on_close with an empty error. If the peer does not take the
+  // bytes within `deadline` (0: Options::stop_timeout), it closes with Errc::timed_out.
+  std::error_code close_after_flush(std::chrono::milliseconds deadline = {});
+
   // ---- idle timeout (loop thread): closes the connection with Errc::timed_out (on_close
   // gets it) once `timeout` passed without an inbound byte; every read re-arms it; zero
   // turns it off. Starts as Options::idle_timeout. Measured from the loop's turn clock, so
@@ -217,9 +224,10 @@ class Conn {
   bool user_paused_ = false;
   static constexpr std::size_t kCorkLimit = 64 * 1024;  // corked bytes flushed at once
   bool flush_listed_ = false;
-  std::error_code close_error_;  // why it closed (connection_closed for a plain close)  // on the
-                                 // loop's list to flush when the mailbox drain ends  //
-                                 // pause_reading(): reading stopped until resume_reading()
+  bool close_when_shut_ = false;  // close_after_flush(): close once the write side is shut
+  std::error_code close_error_;   // why it closed (connection_closed for a plain close)  // on the
+                                  // loop's list to flush when the mailbox drain ends  //
+                                  // pause_reading(): reading stopped until resume_reading()
   // Half-close. eof_seen_: the peer's EOF was read (on_eof ran or runs); nothing more is
   // read. in_on_eof_: on_eof is running, so a shutdown that finishes both directions leaves
   // the close to end_of_input(), after the callback. shut_requested_: shutdown_write() was called,
