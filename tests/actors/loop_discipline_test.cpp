@@ -15,6 +15,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "counting_new.hpp"
+
 #include "actnet/actnet.hpp"
 #include "actors/test_client.hpp"
 
@@ -23,12 +25,6 @@ namespace {
 // Counts heap allocations made on one chosen thread (the loop's), nothing else.
 std::atomic<std::thread::id> g_watched{};
 std::atomic<std::size_t> g_allocations{0};
-
-void note_allocation() noexcept {
-  if (std::this_thread::get_id() == g_watched.load(std::memory_order_relaxed)) {
-    g_allocations.fetch_add(1, std::memory_order_relaxed);
-  }
-}
 
 class Echo : public actnet::EventHandler {
  public:
@@ -47,40 +43,11 @@ class Echo : public actnet::EventHandler {
 
 }  // namespace
 
-// Replacing the global allocation functions is how this one test binary sees the heap;
-// every form is replaced so that each allocation is freed by its own kind.
-void* operator new(std::size_t n) {
-  note_allocation();
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) {
-  return ::operator new(n);
-}
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  note_allocation();
-  return std::malloc(n == 0 ? 1 : n);
-}
-void* operator new[](std::size_t n, const std::nothrow_t& tag) noexcept {
-  return ::operator new(n, tag);
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, const std::nothrow_t&) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, const std::nothrow_t&) noexcept {
-  std::free(p);
+// The test's rule for what counts (tests/counting_new.hpp replaces operator new).
+void note_allocation(std::size_t) noexcept {
+  if (std::this_thread::get_id() == g_watched.load(std::memory_order_relaxed)) {
+    g_allocations.fetch_add(1, std::memory_order_relaxed);
+  }
 }
 
 TEST_CASE("A loop in steady state allocates nothing per read or per write", "[engine]") {

@@ -15,6 +15,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "counting_new.hpp"
+
 #include "actnet/io/buffer_pool.hpp"
 #include "actnet/io/elastic_ring_buffer.hpp"
 #include "actnet/io/linked_list_buffer.hpp"
@@ -27,12 +29,6 @@ namespace {
 std::atomic<std::size_t> g_allocations{0};
 std::atomic<std::size_t> g_allocated_bytes{0};
 
-void* counted_alloc(std::size_t n) noexcept {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  g_allocated_bytes.fetch_add(n, std::memory_order_relaxed);
-  return std::malloc(n == 0 ? 1 : n);
-}
-
 struct HeapCount {
   std::size_t allocations = g_allocations.load();
   std::size_t bytes = g_allocated_bytes.load();
@@ -42,37 +38,10 @@ struct HeapCount {
 
 }  // namespace
 
-void* operator new(std::size_t n) {
-  if (void* p = counted_alloc(n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) {
-  if (void* p = counted_alloc(n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  return counted_alloc(n);
-}
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
-  return counted_alloc(n);
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, const std::nothrow_t&) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, const std::nothrow_t&) noexcept {
-  std::free(p);
+// Every allocation counts here (tests/counting_new.hpp replaces operator new).
+void note_allocation(std::size_t bytes) noexcept {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  g_allocated_bytes.fetch_add(bytes, std::memory_order_relaxed);
 }
 
 using actnet::io::BufferPool;
