@@ -352,6 +352,7 @@ void EventLoop::callback_failed(const char* name, Conn* conn, const char* what) 
 }
 
 void EventLoop::flush_after_drain(Conn& conn) {
+  ACTNET_ASSERT_OWNER(owner_);
   if (conn.flush_listed_) return;
   conn.flush_listed_ = true;
   to_flush_.push_back(conn.slot_);
