@@ -174,7 +174,13 @@ TEST_CASE("A truncated handshake then a close leaves the server serving others",
     upgraded_then_gone.tcp().send_all(std::string("\x81\xfe\x01", 3));  // cut inside a header
   }
   auto client = member(server, "/ws?name=after");
-  CHECK(client->read_event("join") == R"({"type":"join","name":"after","online":["after"]})");
+  // The Room may hear of "gone"'s close after "after" joined; then a leave follows.
+  auto joined = client->read_event("join");
+  REQUIRE(joined);
+  CHECK(joined->rfind(R"({"type":"join","name":"after","online":[)", 0) == 0);
+  if (*joined != R"({"type":"join","name":"after","online":["after"]})") {
+    CHECK(client->read_event("leave") == R"({"type":"leave","name":"gone","online":["after"]})");
+  }
   WsTestClient page(server.address());
   CHECK(page.http("GET / HTTP/1.1\r\nHost: x\r\n\r\n").status() == 200);
 }
