@@ -27,6 +27,7 @@
 #include "actnet/conn_ref.hpp"
 #include "actnet/engine.hpp"
 #include "actnet/event_handler.hpp"
+#include "actnet/export.hpp"
 #include "actnet/io/result.hpp"
 #include "actnet/io/status.hpp"
 #include "actnet/io/unique_fd.hpp"
@@ -43,12 +44,12 @@ struct ClientCore;
 // not be queued): an empty error and the new connection's ref, or why the dial failed.
 using DialCallback = UniqueFunction<void(std::error_code, ConnRef)>;
 
-struct DialOptions {
+struct ACTNET_API DialOptions {
   std::chrono::milliseconds timeout{10'000};  // connect deadline; 0: none
   std::any context;                           // set as the Conn's context before on_open
 };
 
-class Client {
+class ACTNET_API Client {
  public:
   // Any thread: boots the client's own loops (Options::num_event_loops etc.; listener
   // options are ignored). Errors: an invalid option, or loops that could not be created.

@@ -22,6 +22,7 @@
 
 #include "actnet/conn_ref.hpp"
 #include "actnet/datagram_ref.hpp"
+#include "actnet/export.hpp"
 #include "actnet/io/elastic_ring_buffer.hpp"
 #include "actnet/io/mixed_buffer.hpp"
 #include "actnet/io/poller.hpp"
@@ -43,7 +44,7 @@ class EventLoop;
 class UdpListener;
 }  // namespace detail
 
-class Conn {
+class ACTNET_API Conn {
  public:
   static constexpr std::size_t kAll = std::numeric_limits<std::size_t>::max();
 

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "actnet/action.hpp"
+#include "actnet/export.hpp"
 #include "actnet/receives.hpp"
 #include "actnet/runtime/completion.hpp"
 #include "actnet/runtime/unique_function.hpp"
@@ -32,7 +33,7 @@ namespace detail {
 class LoopInbox;
 }
 
-class ConnRef {
+class ACTNET_API ConnRef {
  public:
   ConnRef() = default;  // names nothing: every call fails with connection_closed
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <system_error>
 
+#include "actnet/export.hpp"
 #include "actnet/io/socket_address.hpp"
 #include "actnet/runtime/completion.hpp"
 
@@ -21,7 +22,7 @@ namespace detail {
 class LoopInbox;
 }
 
-class DatagramRef {
+class ACTNET_API DatagramRef {
  public:
   DatagramRef() = default;  // names nothing: every send fails with connection_closed
 

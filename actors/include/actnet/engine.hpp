@@ -19,6 +19,7 @@
 
 #include "actnet/engine_stats.hpp"
 #include "actnet/event_handler.hpp"
+#include "actnet/export.hpp"
 #include "actnet/io/result.hpp"
 #include "actnet/io/socket_address.hpp"
 #include "actnet/io/status.hpp"
@@ -37,7 +38,7 @@ class Supervisor;
 struct Runner;
 }  // namespace detail
 
-class Engine {
+class ACTNET_API Engine {
  public:
   Engine() = default;
 
@@ -116,13 +117,14 @@ class Engine {
 // Serves `address` ("tcp://:9000", "tcp6://[::1]:9000", "udp4://127.0.0.1:9001",
 // "unix:///run/app.sock"; no scheme means tcp) on the calling thread until the engine stops.
 // A udp address gets one SO_REUSEPORT socket per loop. The error names what failed.
-io::Status run(EventHandler& handler, std::string_view address, const Options& options = {});
+ACTNET_API io::Status run(EventHandler& handler, std::string_view address,
+                          const Options& options = {});
 // The same with several listeners feeding one engine.
-io::Status rotate(EventHandler& handler, std::vector<std::string> addresses,
-                  const Options& options = {});
+ACTNET_API io::Status rotate(EventHandler& handler, std::vector<std::string> addresses,
+                             const Options& options = {});
 
 // An engine serving on its own supervisor thread. Destroying it stops the engine and waits.
-class RunningEngine {
+class ACTNET_API RunningEngine {
  public:
   RunningEngine(RunningEngine&&) noexcept;
   RunningEngine& operator=(RunningEngine&&) noexcept;
@@ -139,7 +141,7 @@ class RunningEngine {
 };
 
 // Boots an engine on a new thread; returns once its listeners are bound and on_boot ran.
-Result<RunningEngine> start(EventHandler& handler, std::vector<std::string> addresses,
-                            const Options& options = {});
+ACTNET_API Result<RunningEngine> start(EventHandler& handler, std::vector<std::string> addresses,
+                                       const Options& options = {});
 
 }  // namespace actnet

@@ -5,9 +5,11 @@
 #include <cstdint>
 #include <vector>
 
+#include "actnet/export.hpp"
+
 namespace actnet {
 
-struct LoopStats {
+struct ACTNET_API LoopStats {
   std::size_t loop = 0;
   std::int64_t connections = 0;
   std::uint64_t bytes_in = 0;
@@ -27,7 +29,7 @@ struct LoopStats {
   std::size_t actor_mailbox_depth = 0;
 };
 
-struct EngineStats {
+struct ACTNET_API EngineStats {
   std::vector<LoopStats> loops;
   std::uint64_t accepted = 0;               // connections accepted so far
   std::uint64_t shed_on_fd_exhaustion = 0;  // connections closed at once for want of fds

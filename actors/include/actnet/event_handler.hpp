@@ -7,18 +7,19 @@
 #include <system_error>
 
 #include "actnet/action.hpp"
+#include "actnet/export.hpp"
 
 namespace actnet {
 
 class Conn;
 class Engine;
 
-struct Tick {
+struct ACTNET_API Tick {
   std::chrono::milliseconds delay{1000};  // when on_tick runs next
   Action action = Action::none;           // shutdown stops the engine
 };
 
-class EventHandler {
+class ACTNET_API EventHandler {
  public:
   virtual ~EventHandler() = default;
 

@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "actnet/export.hpp"
 #include "actnet/runtime/unique_function.hpp"
 
 namespace actnet {
@@ -14,7 +15,7 @@ namespace detail {
 class LoopInbox;
 }
 
-class LoopHandle {
+class ACTNET_API LoopHandle {
  public:
   LoopHandle() = default;  // names no loop: post() fails
 

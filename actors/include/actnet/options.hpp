@@ -16,6 +16,7 @@
 #include <spdlog/common.h>
 #include <spdlog/logger.h>
 
+#include "actnet/export.hpp"
 #include "actnet/io/result.hpp"
 #include "actnet/io/socket_options.hpp"
 #include "actnet/io/status.hpp"
@@ -28,7 +29,7 @@ enum class LoadBalancing : std::uint8_t {
   source_address_hash,  // by the client's IP (without port): one address, one loop
 };
 
-struct Options {
+struct ACTNET_API Options {
   // --- loops
   bool multicore = false;           // one loop per CPU (when num_event_loops is 0)
   std::size_t num_event_loops = 0;  // overrides multicore; 0: 1, or one per CPU with multicore
@@ -85,12 +86,12 @@ struct Options {
 };
 
 // The options after validation: every cap a power of two, every default filled in.
-struct ResolvedOptions : Options {
+struct ACTNET_API ResolvedOptions : Options {
   std::size_t loops = 1;
 };
 
 // Any thread: checks `options` and fills in what is derived. The error names the option and
 // says what is wrong with its value.
-Result<ResolvedOptions> validate(const Options& options);
+ACTNET_API Result<ResolvedOptions> validate(const Options& options);
 
 }  // namespace actnet

@@ -14,9 +14,11 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "actnet/export.hpp"
+
 namespace actnet::io {
 
-class BufferPool {
+class ACTNET_API BufferPool {
  public:
   // The smallest block: a kept block stores the free-list link in its own first bytes.
   static constexpr std::size_t kMinBlock = 16;

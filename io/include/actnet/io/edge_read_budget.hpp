@@ -24,9 +24,11 @@
 #include <span>
 #include <vector>
 
+#include "actnet/export.hpp"
+
 namespace actnet::io {
 
-class EdgeReadBudget {
+class ACTNET_API EdgeReadBudget {
  public:
   explicit EdgeReadBudget(std::size_t chunk) noexcept : chunk_(chunk > 0 ? chunk : 1) {}
 

@@ -20,12 +20,13 @@
 #include <span>
 #include <string_view>
 
+#include "actnet/export.hpp"
 #include "actnet/io/buffer_pool.hpp"
 #include "actnet/io/ring_buffer.hpp"
 
 namespace actnet::io {
 
-class ElasticRingBuffer {
+class ACTNET_API ElasticRingBuffer {
  public:
   // max_capacity is the read cap (rounded up to a power of two, see RingBuffer).
   ElasticRingBuffer(BufferPool& pool, std::size_t max_capacity) noexcept

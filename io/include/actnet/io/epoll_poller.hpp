@@ -11,12 +11,13 @@
 #include <cstddef>
 #include <vector>
 
+#include "actnet/export.hpp"
 #include "actnet/io/poller.hpp"
 #include "actnet/io/unique_fd.hpp"
 
 namespace actnet::io {
 
-class EpollPoller final : public Poller {
+class ACTNET_API EpollPoller final : public Poller {
  public:
   static constexpr std::size_t kMinEvents = 128;
   static constexpr std::size_t kMaxEvents = 1024;

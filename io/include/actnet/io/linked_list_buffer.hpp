@@ -22,11 +22,13 @@
 #include <span>
 #include <string_view>
 
+#include "actnet/export.hpp"
+
 namespace actnet::io {
 
 class BufferPool;
 
-class LinkedListBuffer {
+class ACTNET_API LinkedListBuffer {
  public:
   static constexpr std::size_t kDefaultChunkSize = 4096;
   static constexpr std::size_t kMinChunkSize = 64;

@@ -19,13 +19,14 @@
 #include <span>
 #include <string_view>
 
+#include "actnet/export.hpp"
 #include "actnet/io/buffer_pool.hpp"
 #include "actnet/io/elastic_ring_buffer.hpp"
 #include "actnet/io/linked_list_buffer.hpp"
 
 namespace actnet::io {
 
-class MixedBuffer {
+class ACTNET_API MixedBuffer {
  public:
   static constexpr std::size_t kUnlimited = LinkedListBuffer::kUnlimited;
 

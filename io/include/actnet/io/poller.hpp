@@ -16,6 +16,7 @@
 #include <memory>
 #include <span>
 
+#include "actnet/export.hpp"
 #include "actnet/io/result.hpp"
 #include "actnet/io/status.hpp"
 
@@ -61,12 +62,12 @@ constexpr bool has(E set, E flags) noexcept {
   return (static_cast<std::uint32_t>(set) & static_cast<std::uint32_t>(flags)) != 0;
 }
 
-struct PollEvent {
+struct ACTNET_API PollEvent {
   std::uint64_t token;
   Ready ready;
 };
 
-class Poller {
+class ACTNET_API Poller {
  public:
   virtual ~Poller() = default;
 
@@ -89,6 +90,6 @@ class Poller {
 };
 
 // The best backend for this system (epoll on Linux).
-Result<std::unique_ptr<Poller>> make_default_poller();
+ACTNET_API Result<std::unique_ptr<Poller>> make_default_poller();
 
 }  // namespace actnet::io

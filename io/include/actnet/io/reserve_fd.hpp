@@ -8,13 +8,14 @@
 // thread opening a file between the close and the accept can take the freed slot (then
 // shed() reports EMFILE again, and nothing worse happens).
 
+#include "actnet/export.hpp"
 #include "actnet/io/result.hpp"
 #include "actnet/io/status.hpp"
 #include "actnet/io/unique_fd.hpp"
 
 namespace actnet::io {
 
-class ReserveFd {
+class ACTNET_API ReserveFd {
  public:
   // Opens the spare. Fails only if the process is already out of descriptors.
   static Result<ReserveFd> open();

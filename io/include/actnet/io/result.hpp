@@ -13,9 +13,11 @@
 #include <utility>
 #include <variant>
 
+#include "actnet/export.hpp"
+
 namespace actnet {
 
-struct Error {
+struct ACTNET_API Error {
   std::error_code code;
   std::string message;  // for people: what was asked, and what went wrong
 

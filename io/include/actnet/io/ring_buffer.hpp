@@ -23,11 +23,13 @@
 #include <span>
 #include <string_view>
 
+#include "actnet/export.hpp"
+
 namespace actnet::io {
 
 class BufferPool;
 
-class RingBuffer {
+class ACTNET_API RingBuffer {
  public:
   // The smallest block a ring takes (BufferPool's smallest block).
   static constexpr std::size_t kMinCapacity = 16;

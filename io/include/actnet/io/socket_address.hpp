@@ -9,9 +9,11 @@
 #include <cstdint>
 #include <string>
 
+#include "actnet/export.hpp"
+
 namespace actnet::io {
 
-class SocketAddress {
+class ACTNET_API SocketAddress {
  public:
   SocketAddress() noexcept : len_(0) { storage_.ss_family = AF_UNSPEC; }
   // Copies `len` bytes of `addr` (at most sizeof(sockaddr_storage)).
@@ -32,7 +34,7 @@ class SocketAddress {
   // "127.0.0.1:9000", "[::1]:9000", "/run/app.sock", "@abstract", or "" when empty.
   std::string to_string() const;
 
-  friend bool operator==(const SocketAddress& a, const SocketAddress& b) noexcept;
+  friend ACTNET_API bool operator==(const SocketAddress& a, const SocketAddress& b) noexcept;
 
  private:
   sockaddr_storage storage_{};

@@ -5,9 +5,11 @@
 #include <type_traits>
 #include <utility>
 
+#include "actnet/export.hpp"
+
 namespace actnet::io {
 
-class UniqueFd {
+class ACTNET_API UniqueFd {
  public:
   UniqueFd() noexcept = default;
   explicit UniqueFd(int fd) noexcept : fd_(fd) {}

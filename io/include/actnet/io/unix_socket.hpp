@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 
+#include "actnet/export.hpp"
 #include "actnet/io/result.hpp"
 #include "actnet/io/socket_address.hpp"
 #include "actnet/io/unique_fd.hpp"
@@ -27,9 +28,9 @@ namespace actnet::io {
 // Refused, with a message naming the path, when empty, longer than sun_path holds (107 bytes
 // for a path, which needs its NUL; 107 after the '\0' for an abstract name), or when a path
 // contains a NUL. Any thread.
-Result<SocketAddress> unix_address(std::string_view path);
+ACTNET_API Result<SocketAddress> unix_address(std::string_view path);
 
-struct UnixListenOptions {
+struct ACTNET_API UnixListenOptions {
   // Who may connect. Applied with chmod() right after bind() and before listen(), so no
   // client gets in while the file still has the umask's mode. Unset keeps the umask's mode.
   // Refused for abstract names, which have no file.
@@ -37,7 +38,7 @@ struct UnixListenOptions {
   int backlog = 0;  // 0 means listen_backlog()
 };
 
-class UnixListener {
+class ACTNET_API UnixListener {
  public:
   // Errors: std::errc::address_in_use "address in use by a live server" (something accepts
   // connections on the path), std::errc::file_exists (the path is not a socket; left

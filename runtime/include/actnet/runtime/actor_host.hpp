@@ -17,6 +17,7 @@
 
 #include <spdlog/logger.h>
 
+#include "actnet/export.hpp"
 #include "actnet/runtime/actor.hpp"
 #include "actnet/runtime/actor_ref.hpp"
 #include "actnet/runtime/envelope.hpp"
@@ -26,7 +27,7 @@
 
 namespace actnet {
 
-class ActorHost {
+class ACTNET_API ActorHost {
  public:
   // Messages handled per run_once() unless the owner says otherwise.
   static constexpr std::size_t kDefaultBudget = 256;

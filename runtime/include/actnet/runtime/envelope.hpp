@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "actnet/export.hpp"
 #include "actnet/runtime/completion.hpp"
 #include "actnet/runtime/unique_function.hpp"
 
@@ -14,14 +15,14 @@ class ActorBase;
 
 // Names one actor on one host. A slot is reused after its actor stops; the generation is
 // bumped then, so an id of the old actor never matches the new one.
-struct ActorId {
+struct ACTNET_API ActorId {
   std::uint32_t slot = 0;
   std::uint32_t generation = 0;  // 0: names nothing
 
   friend bool operator==(const ActorId&, const ActorId&) = default;
 };
 
-struct Envelope {
+struct ACTNET_API Envelope {
   ActorId to;
   UniqueFunction<void(ActorBase&)> deliver;
   Completion done;

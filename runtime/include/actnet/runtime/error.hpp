@@ -6,6 +6,8 @@
 #include <string>
 #include <system_error>
 
+#include "actnet/export.hpp"
+
 namespace actnet {
 
 enum class Errc {
@@ -30,7 +32,7 @@ enum class Errc {
 };
 
 // Thread-safe; the category object lives for the whole program.
-const std::error_category& error_category() noexcept;
+ACTNET_API const std::error_category& error_category() noexcept;
 
 inline std::error_code make_error_code(Errc e) noexcept {
   return {static_cast<int>(e), error_category()};

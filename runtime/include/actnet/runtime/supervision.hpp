@@ -7,6 +7,8 @@
 #include <chrono>
 #include <cstdint>
 
+#include "actnet/export.hpp"
+
 namespace actnet {
 
 enum class OnFailure : std::uint8_t {
@@ -15,7 +17,7 @@ enum class OnFailure : std::uint8_t {
   escalate,  // the actor leaves and the host's escalation hook runs (an engine stops)
 };
 
-struct Supervision {
+struct ACTNET_API Supervision {
   OnFailure on_failure = OnFailure::restart;
   int max_restarts = 5;                      // restarts allowed within `window`...
   std::chrono::milliseconds window{10'000};  // ...after which the actor is stopped

@@ -6,9 +6,11 @@
 #include <atomic>
 #include <cstdint>
 
+#include "actnet/export.hpp"
+
 namespace actnet {
 
-class WakeupFd {
+class ACTNET_API WakeupFd {
  public:
   // Throws std::system_error when the kernel refuses an eventfd (fd limit reached).
   WakeupFd();

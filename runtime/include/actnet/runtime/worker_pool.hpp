@@ -16,11 +16,12 @@
 
 #include <spdlog/logger.h>
 
+#include "actnet/export.hpp"
 #include "actnet/runtime/unique_function.hpp"
 
 namespace actnet {
 
-struct WorkerPoolOptions {
+struct ACTNET_API WorkerPoolOptions {
   std::size_t threads = 4;
   std::size_t capacity = 1024;             // jobs queued and not yet started
   std::string name = "actnet-pool";        // thread names: <name>-<index>, cut to 15 characters
@@ -33,7 +34,7 @@ enum class SubmitResult : std::uint8_t {
   released,  // the pool no longer takes jobs; the job was not taken
 };
 
-class WorkerPool {
+class ACTNET_API WorkerPool {
  public:
   using Job = UniqueFunction<void()>;
 
