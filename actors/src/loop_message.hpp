@@ -13,6 +13,7 @@
 #include "actnet/runtime/completion.hpp"
 #include "actnet/runtime/mailbox.hpp"
 #include "actnet/runtime/unique_function.hpp"
+#include "timer_table.hpp"
 
 namespace actnet {
 class Conn;
@@ -76,10 +77,12 @@ struct TaskMsg {
 using LoopMessage = std::variant<AcceptMsg, WriteMsg, WritevMsg, WakeMsg, CloseMsg, UserMsg,
                                  ShutdownWriteMsg, TaskMsg, DatagramMsg>;
 
-// The loop's mailbox, shared with every ConnRef so a late ref finds it closed, not freed.
+// What a loop shares with the handles that name it (ConnRef, LoopHandle, TimerHandle), so
+// a late handle finds it closed, not freed: the mailbox, and its timers' cancellation state.
 class LoopInbox {
  public:
   Mailbox<LoopMessage> mailbox{4096};
+  TimerTable timers;
 };
 
 }  // namespace actnet::detail
