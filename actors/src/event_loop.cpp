@@ -479,6 +479,15 @@ void EventLoop::handle(LoopMessage& message) noexcept {
             if (conn->is_open()) apply(*conn, action);
           } else if constexpr (std::is_same_v<M, ShutdownWriteMsg>) {
             (void)conn->shutdown_write(std::move(m.done));
+          } else if constexpr (std::is_same_v<M, DeadlineMsg>) {
+            if (m.which == DeadlineMsg::both) {
+              conn->set_deadline(m.when);
+            } else if (m.which == DeadlineMsg::read) {
+              conn->set_read_deadline(m.when);
+            } else {
+              conn->set_write_deadline(m.when);
+            }
+            complete(m.done, {});
           }
         }
       },

@@ -2,6 +2,7 @@
 // What other threads send an event loop. One variant, so a message costs no allocation of
 // its own; payload bytes are moved in by the sender.
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <variant>
@@ -62,6 +63,14 @@ struct ShutdownWriteMsg {
   ConnId to;
   Completion done;
 };
+// ConnRef::set_read_deadline / set_write_deadline / set_deadline.
+struct DeadlineMsg {
+  enum Which : std::uint8_t { read = 1, write = 2, both = 3 };
+  ConnId to;
+  std::chrono::steady_clock::time_point when;
+  Which which;
+  Completion done;
+};
 // A datagram from one of the loop's UDP sockets (DatagramRef).
 struct DatagramMsg {
   std::uint32_t socket;
@@ -75,7 +84,7 @@ struct TaskMsg {
 };
 
 using LoopMessage = std::variant<AcceptMsg, WriteMsg, WritevMsg, WakeMsg, CloseMsg, UserMsg,
-                                 ShutdownWriteMsg, TaskMsg, DatagramMsg>;
+                                 ShutdownWriteMsg, TaskMsg, DatagramMsg, DeadlineMsg>;
 
 // What a loop shares with the handles that name it (ConnRef, LoopHandle, TimerHandle), so
 // a late handle finds it closed, not freed: the mailbox, and its timers' cancellation state.

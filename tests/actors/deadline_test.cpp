@@ -18,6 +18,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -211,6 +212,38 @@ TEST_CASE("set_deadline sets both the read and the write deadline") {
   deaf.send_all("big");
   REQUIRE(eventually([&] { return hooks.timed_out.load() == 2; }, 5s));  // the write half
   CHECK(hooks.other_close.load() == 0);
+}
+
+TEST_CASE(
+    "a deadline set through a ConnRef from another thread closes the connection when it "
+    "passes, and a closed connection's ref reports connection_closed") {
+  Hooks hooks;
+  std::mutex mutex;
+  actnet::ConnRef ref;
+  hooks.opened = [&](actnet::Conn& conn) {
+    std::lock_guard lock(mutex);
+    ref = conn.ref();
+  };
+  auto running = start(hooks);
+  TestClient client(running.engine().listen_addresses().at(0));
+  REQUIRE(eventually([&] {
+    std::lock_guard lock(mutex);
+    return static_cast<bool>(ref);
+  }));
+  std::lock_guard lock(mutex);
+  std::atomic<int> set{0};
+  const auto begin = Clock::now();
+  CHECK_FALSE(ref.set_read_deadline(begin + 300ms, [&](std::error_code ec) { set = ec ? 2 : 1; }));
+  CHECK(client.closed_within(5000));
+  CHECK(Clock::now() - begin >= 300ms);
+  CHECK(set.load() == 1);
+  CHECK(hooks.timed_out.load() == 1);
+  std::atomic<int> late{0};
+  (void)ref.set_deadline(Clock::now() + 1s, [&](std::error_code ec) {
+    late = ec == actnet::Errc::connection_closed ? 1 : 2;
+  });
+  REQUIRE(eventually([&] { return late.load() != 0; }));
+  CHECK(late.load() == 1);
 }
 
 TEST_CASE(

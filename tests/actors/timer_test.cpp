@@ -169,6 +169,7 @@ TEST_CASE(
   constexpr int kThreads = 2, kTimers = 2000;
   std::vector<std::atomic<int>> ran(kThreads * kTimers);
   std::vector<std::atomic<int>> cancelled(kThreads * kTimers);
+  std::atomic<int> second_cancels{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
@@ -181,8 +182,8 @@ TEST_CASE(
       for (int i = 0; i < kTimers; i += 2) {  // every other one, racing its due time
         if (handles[i].cancel()) cancelled[t * kTimers + i] = 1;
       }
-      for (int i = 0; i < kTimers; i += 2)
-        CHECK_FALSE(handles[i].cancel());
+      for (int i = 0; i < kTimers; i += 2)  // counted: Catch's checks are for the test thread
+        if (handles[i].cancel()) second_cancels.fetch_add(1);
     });
   }
   for (auto& thread : threads)
@@ -201,6 +202,7 @@ TEST_CASE(
     cancelled_count += cancelled[id].load();
   }
   CHECK(both == 0);
+  CHECK(second_cancels.load() == 0);
   CHECK(cancelled_count <= kThreads * kTimers / 2);
   REQUIRE(eventually([&] {
     const auto stats = engine.stats();

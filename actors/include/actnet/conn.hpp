@@ -116,7 +116,9 @@ class Conn {
   /// a Go connection whose goroutine is always in Read. So to demand "some bytes every D",
   /// re-arm it in on_traffic (or use set_idle_timeout); to bound how long a request may take
   /// to arrive (a slowloris client sending a byte a second), set it when the request starts
-  /// and clear it when it is complete.
+  /// and clear it when it is complete. It fires while reading is paused too; a
+  /// close_after_flush() clears it (nothing is read any more). Other threads:
+  /// ConnRef::set_read_deadline.
   void set_read_deadline(DeadlineClock::time_point when);
   /// Loop thread. Bytes written must have reached the kernel by `when`: if at that moment
   /// bytes still wait in the connection's output (outbound_buffered() > 0: a peer that does
