@@ -10,6 +10,7 @@
 // write, writev and close take the direct path: they act at once, with no mailbox hop.
 // wake and send always go through the mailbox, so a handler that wakes itself cannot recurse.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -76,6 +77,17 @@ class ACTNET_API ConnRef {
   // before it (the mailbox is FIFO per producer). `done` runs when the write side was shut
   // (those bytes reached the kernel first), or with the error that stopped it.
   std::error_code shutdown_write(Completion done = {}) const;
+
+  /// Any thread: Conn::set_read_deadline / set_write_deadline / set_deadline on the loop
+  /// (one message; on the connection's own loop, at once). A time point, not a duration,
+  /// so the hop to the loop does not move it; `{}` clears. `done` runs on the loop once it
+  /// is set, or with connection_closed / shutting_down.
+  std::error_code set_read_deadline(std::chrono::steady_clock::time_point when,
+                                    Completion done = {}) const;
+  std::error_code set_write_deadline(std::chrono::steady_clock::time_point when,
+                                     Completion done = {}) const;
+  std::error_code set_deadline(std::chrono::steady_clock::time_point when,
+                               Completion done = {}) const;
 
   // Any thread.
   std::uint32_t slot() const noexcept { return slot_; }

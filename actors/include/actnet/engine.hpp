@@ -24,6 +24,7 @@
 #include "actnet/io/socket_address.hpp"
 #include "actnet/io/status.hpp"
 #include "actnet/io/unique_fd.hpp"
+#include "actnet/loop_handle.hpp"
 #include "actnet/options.hpp"
 #include "actnet/runtime/actor_host.hpp"
 #include "actnet/runtime/actor_ref.hpp"
@@ -101,6 +102,16 @@ class ACTNET_API Engine {
 
   // Any thread: the number of loops (valid arguments to spawn_on are 0 .. loops() - 1).
   std::size_t loops() const;
+
+  /// Any thread: loop `index` (0 .. loops() - 1), to post work or arm timers there; an
+  /// empty handle when the index is out of range or the engine never booted.
+  LoopHandle loop_handle(std::size_t index) const;
+  /// Any thread: LoopHandle::schedule / every on the engine's loops in round robin; `fn`
+  /// runs on that loop's thread. To keep a timer next to a connection's state, use
+  /// conn.loop_handle().schedule(...) instead. Timers end when the stop reaches their loop
+  /// (see LoopHandle); an engine that has stopped returns an empty TimerHandle.
+  TimerHandle schedule(std::chrono::steady_clock::duration delay, UniqueFunction<void()> fn) const;
+  TimerHandle every(std::chrono::steady_clock::duration period, UniqueFunction<void()> fn) const;
 
   explicit operator bool() const noexcept { return core_ != nullptr; }
 

@@ -27,6 +27,12 @@ struct ACTNET_API LoopStats {
   std::uint64_t actor_restarts = 0;
   std::uint64_t actor_messages = 0;
   std::size_t actor_mailbox_depth = 0;
+  // Turns the loop has run (one epoll_wait each): what re-arming a deadline must not add to.
+  std::uint64_t turns = 0;
+  // Entries in the loop's deadline heap now — connection deadlines and user timers, stale
+  // entries included (they go when they come due) — and the user timers armed now.
+  std::size_t deadline_entries = 0;
+  std::size_t timers = 0;
 };
 
 struct ACTNET_API EngineStats {
