@@ -4,7 +4,7 @@
 #   2. an ASan+UBSan build with clang 14 (debug assertions on) in build/asan, every test;
 #   3. a TSan build with clang 14 in build/tsan, the tests labelled "concurrency";
 # so g++ (stage 1) and clang (stages 2-3) both build everything warning-free.
-#   4. every libFuzzer target for ACTNET_FUZZ_SECONDS (default 20) each, if any exist.
+#   4. every libFuzzer target for ACTNET_FUZZ_SECONDS (default 30) each, if any exist.
 # Ends with the totals and exits non-zero on any failure.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -75,8 +75,8 @@ CXX=clang++-14 build --dir build/tsan --type RelWithDebInfo --asserts --sanitize
 stage tsan build/tsan -L concurrency
 
 if compgen -G "$root/tests/fuzz/*_fuzz.cpp" >/dev/null; then
-  echo "== fuzzing, ${ACTNET_FUZZ_SECONDS:-20} s per target"
-  if "$root/scripts/fuzz.sh" "${ACTNET_FUZZ_SECONDS:-20}"; then
+  echo "== fuzzing, ${ACTNET_FUZZ_SECONDS:-30} s per target"
+  if "$root/scripts/fuzz.sh" "${ACTNET_FUZZ_SECONDS:-30}"; then
     passed=$((passed + 1))
   else
     failed=$((failed + 1))

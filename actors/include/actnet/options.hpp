@@ -44,6 +44,12 @@ struct ACTNET_API Options {
   // SO_REUSEPORT, whatever reuse_port says (one socket only for a multicast group).
   unsigned multicast_interface_index = 0;
   std::string bind_to_device;  // SO_BINDTODEVICE for the listeners (needs CAP_NET_RAW)
+  /// Permission bits of a unix:// listener's socket file, e.g. 0660 (a client needs write
+  /// permission on it to connect). Unset: what bind() gives, 0777 & ~umask. Set before the
+  /// socket listens, through a handle that never follows a symlink. Whatever the mode, a
+  /// symlink or a file that is not a socket at the path is refused and left untouched
+  /// (io::UnixListener). Read by run() at boot; not allowed with an abstract unix:// name.
+  std::optional<unsigned> unix_socket_mode;
 
   // --- buffers (each rounded up to a power of two, at least 1 KiB)
   std::size_t read_buffer_cap = 64 * 1024;   // a connection's inbound bytes at most
