@@ -52,9 +52,16 @@ bench_report() {
   python3 "$ACTNET_ROOT/benchmarks/report.py" "$BENCH_CSV"
 }
 
-# free_port: a loopback TCP port that was free a moment ago.
+# free_port: a loopback TCP port nobody listens on, below the ephemeral range so no client
+# socket holds it (a lost race is retried by start_echo_server). Pure bash: a python start-up
+# per run would cost seconds on a loaded machine.
 free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+  local port
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    port=$((20000 + RANDOM % 12000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
+  done
+  echo "$port"
 }
 
 # wait_port PORT PID: until 127.0.0.1:PORT accepts (0), PID exits or 10 s pass (1).
@@ -128,17 +135,14 @@ start_echo_server() {
   return 1
 }
 
-# json_fields JSON NAME...: the named fields of a loadgen JSON line, one per line
+# json_fields JSON NAME...: the named numeric fields of a loadgen JSON line, one per line
 # ("nan" for a missing or null one).
 json_fields() {
-  python3 - "$@" <<'PY'
-import json, sys
-try:
-    d = json.loads(sys.argv[1])
-except ValueError:
-    d = {}
-for name in sys.argv[2:]:
-    v = d.get(name)
-    print("nan" if v is None else v)
-PY
+  local json=$1 name value
+  shift
+  for name in "$@"; do
+    value=$(sed -n "s/.*\"$name\":\([^,}]*\).*/\1/p" <<<"$json")
+    [ -z "$value" ] || [ "$value" = null ] && value=nan
+    echo "$value"
+  done
 }
