@@ -42,6 +42,7 @@ struct Worker::Connection {
   std::vector<std::int64_t> issued_at;  // ring of the in-flight messages' issue times
   std::size_t head = 0, in_flight = 0;
   int attempts = 0;
+  bool connected = false;
   bool watching_out = false;
 };
 
@@ -102,7 +103,7 @@ void Worker::connect_batch(std::size_t first, std::size_t end) {
     std::size_t pending = 0, retry = 0;
     for (std::size_t i = first; i < end; ++i) {
       Connection& c = connections_[i];
-      if (c.fd >= 0 || c.attempts >= kConnectAttempts) continue;
+      if (c.connected || c.fd >= 0 || c.attempts >= kConnectAttempts) continue;
       ++c.attempts;
       c.fd = ::socket(target.address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
       if (c.fd < 0) {
@@ -152,7 +153,7 @@ void Worker::connect_batch(std::size_t first, std::size_t end) {
           ev.data.u32 = events[k].data.u32;
           ::epoll_ctl(epoll_, EPOLL_CTL_MOD, c.fd, &ev);
           ++result_.connected;
-          c.attempts = kConnectAttempts;  // done: never reconnected
+          c.connected = true;
           continue;
         }
         ::close(c.fd);
@@ -167,7 +168,7 @@ void Worker::connect_batch(std::size_t first, std::size_t end) {
     if (resolved < pending) {  // handshakes that never finished
       for (std::size_t i = first; i < end; ++i) {
         Connection& c = connections_[i];
-        if (c.fd >= 0 && c.attempts < kConnectAttempts) {
+        if (c.fd >= 0 && !c.connected) {
           ::close(c.fd);
           c.fd = -1;
           ++result_.connect_failures;
