@@ -139,8 +139,9 @@ TEST_CASE(
   const int fds_before = faults::open_fd_count();
   {
     Streamer handler(payload);
-    auto running = actnet::start(handler, {"tcp://127.0.0.1:0"},
-                                 {.num_event_loops = 1, .edge_triggered = edge, .watchdog_threshold = 0ms});
+    auto running =
+        actnet::start(handler, {"tcp://127.0.0.1:0"},
+                      {.num_event_loops = 1, .edge_triggered = edge, .watchdog_threshold = 0ms});
     REQUIRE(running.ok());
     actnet::Engine engine = running->engine();
     const auto address = engine.listen_addresses().at(0);

@@ -169,8 +169,9 @@ TEST_CASE(
       groups[static_cast<std::size_t>(i % kClientThreads)].push_back(fd);
     }
     REQUIRE(eventually([&] { return engine.count_connections() == kConnections; }, 20s));
+    // A connection is counted before its on_open has run: wait for the refs too.
+    REQUIRE(eventually([&] { return handler.refs().size() == kConnections; }, 20s));
     const std::vector<actnet::ConnRef> refs = handler.refs();
-    REQUIRE(refs.size() == kConnections);
 
     const auto give_up = Clock::now() + 60s;
     std::atomic<int> ended{0};
@@ -237,4 +238,76 @@ TEST_CASE(
     CHECK(delivered > 0);
   }
   CHECK(faults::open_fd_count() == fds_before);
+}
+
+namespace {
+
+struct Slow {};
+
+// Each Slow message blocks the loop for a while: a backlog in the mailbox that takes far
+// longer to work off than the stop deadline allows.
+class SlowReceiver : public actnet::EventHandler, public actnet::Receives<Slow> {
+ public:
+  actnet::Action on_open(actnet::Conn& conn) override {
+    std::lock_guard lock(mutex_);
+    ref_ = conn.ref();
+    return actnet::Action::none;
+  }
+  actnet::Action on_message(actnet::Conn&, Slow&) override {
+    std::this_thread::sleep_for(2ms);
+    return actnet::Action::none;
+  }
+  actnet::ConnRef ref() {
+    std::lock_guard lock(mutex_);
+    return ref_;
+  }
+
+ private:
+  std::mutex mutex_;
+  actnet::ConnRef ref_;
+};
+
+}  // namespace
+
+TEST_CASE(
+    "A stop deadline is kept when the mailbox holds more work than the deadline allows, and "
+    "the messages it cut off fail with shutting_down",
+    "[faults][stop_under_load][concurrency]") {
+  constexpr int kMessages = 5000;  // 10 s of work at 2 ms each
+  constexpr std::chrono::milliseconds kDeadline{200};
+  SlowReceiver handler;
+  auto running = actnet::start(handler, {"tcp://127.0.0.1:0"},
+                               {.num_event_loops = 1, .watchdog_threshold = 0ms});
+  REQUIRE(running.ok());
+  actnet::Engine engine = running->engine();
+  TestClient client(engine.listen_addresses().at(0));
+  REQUIRE(eventually([&] { return static_cast<bool>(handler.ref()); }));
+  const actnet::ConnRef ref = handler.ref();
+
+  std::atomic<int> ok{0}, cut_off{0}, other{0};
+  for (int i = 0; i < kMessages; ++i) {
+    REQUIRE_FALSE(ref.send(Slow{}, [&](std::error_code ec) {
+      if (!ec) {
+        ok.fetch_add(1);
+      } else if (ec == actnet::Errc::shutting_down) {
+        cut_off.fetch_add(1);
+      } else {
+        other.fetch_add(1);
+      }
+    }));
+  }
+  const auto asked = Clock::now();
+  REQUIRE_FALSE(engine.stop(kDeadline));
+  const bool stopped = eventually([&] { return engine.stopped(); }, 30s);
+  const auto took = Clock::now() - asked;
+  REQUIRE(stopped);
+  CHECK(running->wait().ok());
+  INFO("the stop took " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                        << " ms");
+  // The backlog is 10 s of work; the loop finishes at its first message after the deadline.
+  CHECK(took < kDeadline + 1500ms);
+  CHECK(ok + cut_off + other == kMessages);
+  CHECK(other.load() == 0);
+  CHECK(cut_off.load() > 0);
+  CHECK(client.closed_within(5'000));
 }
