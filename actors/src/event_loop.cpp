@@ -151,7 +151,7 @@ void EventLoop::turn() {
 
   corked_ = true;
   const std::size_t handled =
-      inbox_->mailbox.drain(kMailboxBudget, [this](LoopMessage& m) noexcept { handle(m); });
+      inbox_->mailbox.drain(kMailboxBudget, [this](LoopMessage& m) noexcept { handle_queued(m); });
   counters_.messages.fetch_add(handled, std::memory_order_relaxed);
   const std::size_t received = actors_.run_once(kMailboxBudget);
   uncork();
@@ -414,6 +414,13 @@ void EventLoop::release_closed() {
   closed_.clear();
 }
 
+void EventLoop::handle_queued(LoopMessage& message) noexcept {
+  // A stop whose deadline passed ends the backlog here rather than after it. Only here, between
+  // mailbox messages: handle_now() runs inside a user callback, whose Conn must stay intact.
+  if (!finished_ && finish_requested_.load(std::memory_order_relaxed)) finish();
+  handle(message);
+}
+
 void EventLoop::handle(LoopMessage& message) noexcept {
   if (finished_) {  // the rest of a batch that was taken before a stop finished the loop
     reject(message);
@@ -529,6 +536,12 @@ bool EventLoop::drained() const noexcept {
   if (actors_.inbox().size_approx() != 0 || offloads_ != 0) return false;
   return std::none_of(conns_.begin(), conns_.end(),
                       [](const auto& c) { return c->is_open() && c->outbound_buffered() != 0; });
+}
+
+void EventLoop::request_finish() {
+  finish_requested_.store(true, std::memory_order_relaxed);
+  // Wakes the loop if it sleeps; on an empty mailbox this message is what finishes it.
+  (void)post(TaskMsg{[](EventLoop& l) { l.finish(); }});
 }
 
 void EventLoop::finish() {

@@ -109,12 +109,17 @@ class EventLoop {
   // Loop thread, from TaskMsg: the two phases of a stop.
   void begin_drain();
   void finish();
+  // Any thread (the supervisor, when the stop deadline passed): finish() at the loop's next
+  // message, ahead of any backlog in its mailbox. The mailbox is FIFO per producer only, so
+  // a TaskMsg alone could wait seconds behind another thread's flood of writes.
+  void request_finish();
 
  private:
   void run();
   void turn();
   void dispatch_io(std::uint64_t token, io::Ready ready);
   void handle(LoopMessage& message) noexcept;
+  void handle_queued(LoopMessage& message) noexcept;  // handle() for one taken from the mailbox
   void reject(LoopMessage& message) noexcept;
   void accept_from(std::size_t listener);
   void close_udp();
@@ -157,6 +162,9 @@ class EventLoop {
   bool mailbox_more_ = false;            // the last drain of either mailbox hit its budget
   bool draining_ = false;
   bool finished_ = false;
+  // Set by request_finish() from the supervisor, read by handle_queued(); it publishes no data, so
+  // relaxed ordering is enough (the TaskMsg posted with it wakes a sleeping loop).
+  std::atomic<bool> finish_requested_{false};
   bool threw_ = false;        // the last call() ended in an exception
   std::size_t offloads_ = 0;  // offload() jobs on the worker pool whose `then` is to come
 };

@@ -297,7 +297,7 @@ void Supervisor::stop(std::chrono::milliseconds deadline) {
     if (ec) return;
     core_->logger->warn("stop deadline passed: closing what has not drained");
     for (auto& loop : loops_)
-      (void)loop->post(TaskMsg{[](EventLoop& l) { l.finish(); }});
+      loop->request_finish();
   });
 }
 
