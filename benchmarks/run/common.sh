@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shell helpers every benchmarks/run/<mode>.sh sources: the results CSV, servers started in
 # the background and always stopped (trap), free loopback ports, waiting for a port, and the
 # echo servers' command lines. Expects ACTNET_ROOT and ACTNET_BIN (scripts/bench.sh sets
@@ -122,8 +123,8 @@ echo_server_command() {
 # start_echo_server NAME THREADS LOG: starts it on a free port (three tries); sets
 # SERVER_PID and SERVER_PORT, or returns 1.
 start_echo_server() {
-  local name=$1 threads=$2 log=$3 attempt
-  for attempt in 1 2 3; do
+  local name=$1 threads=$2 log=$3
+  for _ in 1 2 3; do
     SERVER_PORT=$(free_port)
     # shellcheck disable=SC2046
     bench_spawn "$log" $(echo_server_command "$name" "$SERVER_PORT" "$threads")

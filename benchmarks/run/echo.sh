@@ -6,6 +6,7 @@
 # starts a fresh server process and kills it after. Writes benchmarks/results/echo.csv.
 # Environment: BENCH_ROUNDS, BENCH_SECONDS, BENCH_QUICK (see scripts/bench.sh).
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR
 source "$(dirname "$0")/common.sh"
 bench_init echo
 

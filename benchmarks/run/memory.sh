@@ -6,6 +6,7 @@
 # benchmarks/results/memory.csv (rss_kib_per_conn, plus rss_base_kib and errors).
 # Environment: BENCH_ROUNDS, BENCH_QUICK (1 round, 2,000 connections).
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR
 source "$(dirname "$0")/common.sh"
 bench_init memory
 
