@@ -42,6 +42,7 @@ struct LoopCounters {
   std::atomic<std::uint64_t> actor_restarts{0};
   std::atomic<std::uint64_t> actor_messages{0};
   std::atomic<std::size_t> actor_mailbox_depth{0};  // at the end of the last turn
+  std::atomic<std::uint64_t> actor_wakeups{0};      // at the end of the last turn
   // For the watchdog: when the current turn started (0: waiting in epoll), and the user
   // callback it is in (nullptr: none).
   std::atomic<std::int64_t> turn_started_ns{0};

@@ -187,6 +187,7 @@ void EventLoop::publish_counters() noexcept {
   counters_.actor_restarts.store(actors_.restarts(), std::memory_order_relaxed);
   counters_.actor_messages.store(actors_.messages_handled(), std::memory_order_relaxed);
   counters_.actor_mailbox_depth.store(actors_.inbox().size_approx(), std::memory_order_relaxed);
+  counters_.actor_wakeups.store(actors_.inbox().wakeups(), std::memory_order_relaxed);
 }
 
 void EventLoop::dispatch_io(std::uint64_t token, io::Ready ready) {
