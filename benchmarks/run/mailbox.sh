@@ -8,7 +8,7 @@
 #    on an engine's 2 loops, against the same kind of loop fed through a mutex-protected
 #    std::deque with an eventfd write per message (cases async-write-pN).
 #
-#   benchmarks/run/mailbox.sh   (BENCH_ROUNDS=3; BENCH_MAILBOX_MESSAGES=4000000 per mailbox
+#   benchmarks/run/mailbox.sh   (BENCH_ROUNDS=3; BENCH_MAILBOX_MESSAGES=2000000 per mailbox
 #                                run, BENCH_ASYNC_WRITE_MESSAGES=1000000 per async_write run)
 #
 # Writes benchmarks/results/mailbox.csv (mode,case,server,round,metric,value); metrics
@@ -20,7 +20,7 @@ need "$bench_bin/actnet-bench-mailbox" "$bench_bin/actnet-bench-async-write"
 csv_open mailbox
 echo "bench mailbox: $BENCH_ROUNDS rounds" >&2
 for ((round = 1; round <= BENCH_ROUNDS; round++)); do
-  "$bench_bin/actnet-bench-mailbox" "${BENCH_MAILBOX_MESSAGES:-4000000}" --csv "$round" >>"$proto_csv"
+  "$bench_bin/actnet-bench-mailbox" "${BENCH_MAILBOX_MESSAGES:-2000000}" --csv "$round" >>"$proto_csv"
   "$bench_bin/actnet-bench-async-write" --messages "${BENCH_ASYNC_WRITE_MESSAGES:-1000000}" \
     --csv "$round" >>"$proto_csv"
   echo "bench mailbox: round $round done" >&2
