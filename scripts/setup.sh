@@ -19,6 +19,9 @@ packages=(
   wrk
   # the chat demo's end-to-end tests: Node.js clients and a headless browser
   nodejs chromium
+  # counting the echo path's cost: syscalls per message (perf stat, strace -c), instructions
+  # per message (valgrind --tool=callgrind)
+  linux-perf strace valgrind
 )
 # Debian's npm is a separate package, but NodeSource's nodejs ships npm itself and conflicts
 # with Debian's; ask for the package only when there is no npm command.
