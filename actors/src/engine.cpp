@@ -146,6 +146,9 @@ EngineStats Engine::stats() const {
     l.actor_restarts = c.actor_restarts.load(std::memory_order_relaxed);
     l.actor_messages = c.actor_messages.load(std::memory_order_relaxed);
     l.actor_mailbox_depth = c.actor_mailbox_depth.load(std::memory_order_relaxed);
+    l.poller_waits = c.poller_waits.load(std::memory_order_relaxed);
+    l.interest_changes = c.interest_changes.load(std::memory_order_relaxed);
+    l.wakeups = c.wakeups.load(std::memory_order_relaxed);
     s.loops.push_back(l);
   }
   return s;

@@ -25,6 +25,12 @@ struct LoopStats {
   std::uint64_t actor_restarts = 0;
   std::uint64_t actor_messages = 0;
   std::size_t actor_mailbox_depth = 0;
+  // What the loop's turns cost beyond reads and writes, as of its last turn: epoll_wait
+  // calls, interest changes (epoll_ctl MOD: a steady echo makes none) and eventfd writes
+  // that woke it (producers write one only while the loop sleeps).
+  std::uint64_t poller_waits = 0;
+  std::uint64_t interest_changes = 0;
+  std::uint64_t wakeups = 0;
 };
 
 struct EngineStats {
