@@ -37,6 +37,10 @@ struct ACTNET_API LoopStats {
   // entries included (they go when they come due) — and the user timers armed now.
   std::size_t deadline_entries = 0;
   std::size_t timers = 0;
+  // What the loop's turns cost beyond reads and writes, as of its last turn: epoll_wait
+  // calls and interest changes (epoll_ctl MOD: a steady echo makes none).
+  std::uint64_t poller_waits = 0;
+  std::uint64_t interest_changes = 0;
 };
 
 struct ACTNET_API EngineStats {
