@@ -336,7 +336,8 @@ namespace {
 
 TEST_CASE(
     "of 10,000 connections with read deadlines, exactly the 5,000 that went quiet are closed "
-    "with timed_out") {
+    "with timed_out",
+    "[serial]") {
   constexpr int kConnections = 10'000;
   rlimit limit{};
   REQUIRE(::getrlimit(RLIMIT_NOFILE, &limit) == 0);

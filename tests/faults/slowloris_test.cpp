@@ -103,7 +103,7 @@ bool trickle(SlowConn& c) {
 TEST_CASE(
     "actnet-http closes 1,000 Slowloris connections at its read deadline while a normal client "
     "is answered at once",
-    "[faults][slowloris]") {
+    "[faults][slowloris][serial]") {
   const rlim_t limit = faults::raise_fd_limit();
   if (limit < kSlow + 256) {
     WARN("skipped: RLIMIT_NOFILE allows " << limit << " descriptors, the test needs "
