@@ -8,13 +8,15 @@
 #include <cstdint>
 #include <memory>
 
+#include "actnet/export.hpp"
+
 namespace actnet {
 
 namespace detail {
 class LoopInbox;
 }
 
-class TimerHandle {
+class ACTNET_API TimerHandle {
  public:
   /// An empty handle: names no timer (what schedule returns when nothing was scheduled).
   TimerHandle() = default;
