@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -177,4 +178,31 @@ TEST_CASE("a docs block that drifted from its file or lacks a marker is reported
             .size() == 1);
   CHECK(check_markdown(root, "region.md", marker + "#no-such-region -->\n```cpp\n```\n").size() ==
         1);
+}
+
+TEST_CASE("every relative link in docs names a file that exists", "[docs]") {
+  const fs::path root = ACTNET_SOURCE_DIR;
+  const std::regex link(R"(\]\(([^)#:]+)(#[^)]*)?\))");
+  std::size_t links = 0;
+  std::vector<std::string> broken;
+  for (const auto& entry : fs::recursive_directory_iterator(root / "docs")) {
+    if (entry.path().extension() != ".md") continue;
+    const std::string text = read(entry.path());
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), link);
+         it != std::sregex_iterator(); ++it) {
+      ++links;
+      const fs::path target = entry.path().parent_path() / (*it)[1].str();
+      if (!fs::exists(target))
+        broken.push_back(fs::relative(entry.path(), root).string() + ": " + (*it)[1].str());
+    }
+  }
+  INFO("broken links:\n"
+       << [&] {
+            std::string all;
+            for (const std::string& b : broken)
+              all += b + "\n";
+            return all;
+          }());
+  CHECK(broken.empty());
+  CHECK(links >= 20);
 }

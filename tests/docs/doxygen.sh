@@ -11,6 +11,7 @@ if ! command -v doxygen >/dev/null 2>&1; then
   exit 77
 fi
 mkdir -p "$output_dir"
+output_dir=$(cd "$output_dir" && pwd)  # doxygen runs from the source directory
 warnings=$output_dir/warnings.log
 rm -f "$warnings"
 cd "$source_dir"

@@ -7,30 +7,32 @@
 
 namespace actnet {
 
+/// One loop's counters, as of the snapshot.
 struct LoopStats {
-  std::size_t loop = 0;
-  std::int64_t connections = 0;
-  std::uint64_t bytes_in = 0;
-  std::uint64_t bytes_out = 0;
-  std::uint64_t messages_handled = 0;  // mailbox messages run by the loop
-  std::size_t mailbox_depth = 0;       // queued now (approximate)
-  std::chrono::nanoseconds longest_turn{0};
-  std::uint64_t watchdog_hits = 0;  // turns that ran past Options::watchdog_threshold
-  std::uint64_t buffer_bytes = 0;   // buffer memory the loop's connections hold now
-  // UDP datagrams dropped because they were longer than read_buffer_cap (or 64 KiB).
+  std::size_t loop = 0;                      ///< the loop's index
+  std::int64_t connections = 0;              ///< connections open on it
+  std::uint64_t bytes_in = 0;                ///< bytes read from its connections so far
+  std::uint64_t bytes_out = 0;               ///< bytes written to its connections so far
+  std::uint64_t messages_handled = 0;        ///< mailbox messages run by the loop
+  std::size_t mailbox_depth = 0;             ///< queued now (approximate)
+  std::chrono::nanoseconds longest_turn{0};  ///< the longest loop turn so far
+  std::uint64_t watchdog_hits = 0;           ///< turns that ran past Options::watchdog_threshold
+  std::uint64_t buffer_bytes = 0;            ///< buffer memory the loop's connections hold now
+  /// UDP datagrams dropped because they were longer than read_buffer_cap (or 64 KiB).
   std::uint64_t datagrams_truncated = 0;
-  // User actors hosted on the loop (Engine::spawn): how many now, how often their
-  // supervision restarted one, messages they received, and their mailbox's depth now.
+  /// User actors hosted on the loop (Engine::spawn): how many now, how often their
+  /// supervision restarted one, messages they received, and their mailbox's depth now.
   std::size_t actors = 0;
-  std::uint64_t actor_restarts = 0;
-  std::uint64_t actor_messages = 0;
-  std::size_t actor_mailbox_depth = 0;
+  std::uint64_t actor_restarts = 0;     ///< restarts by the actors' supervision so far
+  std::uint64_t actor_messages = 0;     ///< messages the actors received so far
+  std::size_t actor_mailbox_depth = 0;  ///< actor messages queued now (approximate)
 };
 
+/// What Engine::stats() returns: every loop's counters and the engine's own.
 struct EngineStats {
-  std::vector<LoopStats> loops;
-  std::uint64_t accepted = 0;               // connections accepted so far
-  std::uint64_t shed_on_fd_exhaustion = 0;  // connections closed at once for want of fds
+  std::vector<LoopStats> loops;             ///< one entry per loop, in index order
+  std::uint64_t accepted = 0;               ///< connections accepted so far
+  std::uint64_t shed_on_fd_exhaustion = 0;  ///< connections closed at once for want of fds
 };
 
 }  // namespace actnet

@@ -3,11 +3,11 @@
 
 namespace actnet {
 
-inline constexpr int kVersionMajor = 0;
-inline constexpr int kVersionMinor = 1;
-inline constexpr int kVersionPatch = 0;
+inline constexpr int kVersionMajor = 0;  ///< the major version of these headers
+inline constexpr int kVersionMinor = 1;  ///< the minor version of these headers
+inline constexpr int kVersionPatch = 0;  ///< the patch version of these headers
 
-// Any thread: "major.minor.patch" of the library that was linked.
+/// Any thread: "major.minor.patch" of the library that was linked.
 const char* version() noexcept;
 
 }  // namespace actnet
