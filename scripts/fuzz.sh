@@ -8,6 +8,7 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-60}
 dir="$root/build/fuzz"
+mkdir -p "$root/build"
 
 shopt -s nullglob
 sources=("$root"/tests/fuzz/*_fuzz.cpp)

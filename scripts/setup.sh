@@ -21,6 +21,8 @@ packages=(
   doxygen
   # the chat demo's end-to-end tests: Node.js clients and a headless browser
   nodejs chromium
+  # peer servers of the benchmarks (benchmarks/peers), the report and its chart (and scripts/soak.sh's plot)
+  libuv1-dev libevent-dev python3 gnuplot-nox
 )
 # Debian's npm is a separate package, but NodeSource's nodejs ships npm itself and conflicts
 # with Debian's; ask for the package only when there is no npm command.

@@ -96,9 +96,26 @@ class TempDir {
   std::string path_;
 };
 
-// A child process with its standard streams on files. The destructor kills (SIGKILL) and
-// reaps it if it still runs, so no test leaves one behind; the child also dies with this
-// process (PR_SET_PDEATHSIG) should the test binary itself crash.
+// Fails the test when `err` (a child's stderr) holds a sanitizer report. Under the ASan run
+// the demos are built with ASan+UBSan too, and LeakSanitizer reports their leaks when they
+// exit: this is where a leak in a child process becomes a test failure.
+inline void check_sanitizer_report(const std::string& program, const std::string& err) {
+  for (const char* marker :
+       {"ERROR: LeakSanitizer", "ERROR: AddressSanitizer", "runtime error: "}) {
+    const std::size_t at = err.find(marker);
+    if (at == std::string::npos) continue;
+    const std::size_t from = err.rfind('\n', at);
+    FAIL_CHECK(program << " reported '" << marker << "':\n"
+                       << err.substr(from == std::string::npos ? 0 : from + 1, 4000));
+  }
+}
+
+// A child process with its standard streams on files. The destructor reaps it if it still
+// runs, so no test leaves one behind; the child also dies with this process
+// (PR_SET_PDEATHSIG) should the test binary itself crash. One of actnet's own programs
+// (actnet-*) is stopped the way a user stops it, with SIGTERM, and must exit within
+// kLimit; its stderr is then checked for sanitizer reports (check_sanitizer_report), leaks
+// included. Anything else is killed with SIGKILL.
 class Child {
  public:
   // Starts argv[0] (a path) with stdin from /dev/null and stdout, stderr into files.
@@ -106,7 +123,9 @@ class Child {
       : Child(std::move(argv), "/dev/null", out, err) {}
   // The same with stdin read from the file `in`.
   Child(std::vector<std::string> argv, const std::string& in, const std::string& out,
-        const std::string& err) {
+        const std::string& err)
+      : program_(argv.at(0)), err_(err) {
+    own_program_ = std::filesystem::path(program_).filename().string().rfind("actnet-", 0) == 0;
     // Everything the child touches is prepared before fork: after it, in a process with
     // running threads, only async-signal-safe calls are allowed until exec.
     std::vector<char*> args;
@@ -132,10 +151,16 @@ class Child {
     }
   }
   ~Child() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+    if (pid_ > 0 && own_program_) {
+      ::kill(pid_, SIGTERM);
+      CHECK(wait_for(kLimit).has_value());  // a demo that ignores SIGTERM is a bug
     }
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+      }
+    }
+    if (own_program_) check_sanitizer_report(program_, read_file(err_));
   }
   Child(const Child&) = delete;
   Child& operator=(const Child&) = delete;
@@ -162,6 +187,8 @@ class Child {
   }
 
  private:
+  std::string program_, err_;
+  bool own_program_ = false;
   pid_t pid_ = -1;
   std::optional<int> status_;
 };

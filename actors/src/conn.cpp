@@ -68,8 +68,9 @@ void Conn::open(io::UniqueFd fd, const io::SocketAddress& local, const io::Socke
   queued_total_ = flushed_total_ = 0;
   last_read_ = loop_.now();
   idle_timeout_ = loop_.options().idle_timeout;
-  idle_armed_ = DeadlineClock::time_point::max();
-  if (idle_timeout_.count() > 0) loop_.arm_idle(*this);
+  read_deadline_ = write_deadline_ = {};
+  deadline_armed_ = DeadlineClock::time_point::max();
+  if (idle_timeout_.count() > 0) loop_.arm_deadline(*this);
   connected_udp_ = connected_datagram;
   interest_ = io::Interest::readable;
   if (edge_triggered()) {
@@ -146,7 +147,7 @@ bool Conn::read_ready(std::size_t budget, bool& more) {
   }
   if (!level && (total >= budget || full) && !eof && !failure) more = true;
   loop_.counters().bytes_in.fetch_add(total, std::memory_order_relaxed);
-  if (total > 0) last_read_ = loop_.now();  // the idle deadline moves lazily (arm_idle)
+  if (total > 0) last_read_ = loop_.now();  // the idle deadline moves lazily (arm_deadline)
 
   if (total > 0) {
     const Action action =
@@ -503,11 +504,13 @@ std::error_code Conn::close_after_flush(std::chrono::milliseconds deadline) {
   }
   close_when_shut_ = true;
   update_interest();  // reading stops: nothing read now could be answered
-  // The deadline rides on the idle timeout, which no read moves any more.
+  // The deadline rides on the idle timeout, which no read moves any more; a read deadline
+  // has nothing left to bound.
   idle_timeout_ = deadline.count() > 0 ? deadline : loop_.options().stop_timeout;
   last_read_ = loop_.now();
-  idle_armed_ = DeadlineClock::time_point::max();
-  loop_.arm_idle(*this);
+  read_deadline_ = {};
+  deadline_armed_ = DeadlineClock::time_point::max();
+  loop_.arm_deadline(*this);
   return shutdown_write();
 }
 
@@ -537,7 +540,46 @@ void Conn::set_idle_timeout(std::chrono::milliseconds timeout) {
   if (datagram_ != nullptr || !is_open()) return;
   idle_timeout_ = std::max(timeout, std::chrono::milliseconds::zero());
   last_read_ = loop_.now();  // the new timeout counts from now
-  if (idle_timeout_.count() > 0) loop_.arm_idle(*this);
+  if (idle_timeout_.count() > 0) loop_.arm_deadline(*this);
+}
+
+void Conn::set_read_deadline(DeadlineClock::time_point when) {
+  ACTNET_ASSERT_OWNER(loop_.owner());
+  if (datagram_ != nullptr || !is_open()) return;
+  read_deadline_ = when;
+  if (when != DeadlineClock::time_point{}) loop_.arm_deadline(*this);
+}
+
+void Conn::set_write_deadline(DeadlineClock::time_point when) {
+  ACTNET_ASSERT_OWNER(loop_.owner());
+  if (datagram_ != nullptr || !is_open()) return;
+  write_deadline_ = when;
+  if (when != DeadlineClock::time_point{}) loop_.arm_deadline(*this);
+}
+
+void Conn::set_deadline(DeadlineClock::time_point when) {
+  ACTNET_ASSERT_OWNER(loop_.owner());
+  if (datagram_ != nullptr || !is_open()) return;
+  read_deadline_ = write_deadline_ = when;
+  if (when != DeadlineClock::time_point{}) loop_.arm_deadline(*this);
+}
+
+Conn::DeadlineClock::time_point Conn::next_deadline() const noexcept {
+  auto due = DeadlineClock::time_point::max();
+  if (idle_timeout_.count() > 0) due = last_read_ + idle_timeout_;
+  if (read_deadline_ != DeadlineClock::time_point{}) due = std::min(due, read_deadline_);
+  if (write_deadline_ != DeadlineClock::time_point{}) due = std::min(due, write_deadline_);
+  return due;
+}
+
+bool Conn::deadline_passed(DeadlineClock::time_point now) {
+  if (idle_timeout_.count() > 0 && last_read_ + idle_timeout_ <= now) return true;
+  if (read_deadline_ != DeadlineClock::time_point{} && read_deadline_ <= now) return true;
+  if (write_deadline_ != DeadlineClock::time_point{} && write_deadline_ <= now) {
+    if (outbound_buffered() > 0) return true;
+    write_deadline_ = {};  // met: nothing was left waiting for the peer
+  }
+  return false;
 }
 
 ConnRef Conn::ref() const {

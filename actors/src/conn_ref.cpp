@@ -86,4 +86,25 @@ std::error_code ConnRef::shutdown_write(Completion done) const {
   return send_or_run(inbox_, detail::ShutdownWriteMsg{{slot_, generation_}, std::move(done)});
 }
 
+std::error_code ConnRef::set_read_deadline(std::chrono::steady_clock::time_point when,
+                                           Completion done) const {
+  return send_or_run(
+      inbox_,
+      detail::DeadlineMsg{{slot_, generation_}, when, detail::DeadlineMsg::read, std::move(done)});
+}
+
+std::error_code ConnRef::set_write_deadline(std::chrono::steady_clock::time_point when,
+                                            Completion done) const {
+  return send_or_run(
+      inbox_,
+      detail::DeadlineMsg{{slot_, generation_}, when, detail::DeadlineMsg::write, std::move(done)});
+}
+
+std::error_code ConnRef::set_deadline(std::chrono::steady_clock::time_point when,
+                                      Completion done) const {
+  return send_or_run(
+      inbox_,
+      detail::DeadlineMsg{{slot_, generation_}, when, detail::DeadlineMsg::both, std::move(done)});
+}
+
 }  // namespace actnet

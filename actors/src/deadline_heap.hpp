@@ -1,15 +1,19 @@
 #pragma once
-// DeadlineHeap is a loop's own timer list for per-connection deadlines (DESIGN "Where
-// Boost.Asio fits": they are armed and cancelled far more often than a message per timer
-// would allow, so they stay on the loop and set its epoll_wait timeout). A binary min-heap
-// of (when, key); cancelling is lazy: the owner ignores an expired key it no longer knows
-// (its generation changed). Loop thread only; steady_clock only.
+// DeadlineHeap is a loop's own timer list: per-connection deadlines (idle timeout, read and
+// write deadlines) and user timers (LoopHandle::schedule/every) share one per loop (DESIGN
+// "Where Boost.Asio fits": they are armed and cancelled far more often than a message per
+// timer would allow, so they stay on the loop and set its epoll_wait timeout). A binary
+// min-heap of (when, key); cancelling and moving later are lazy: the owner keeps the true
+// time itself and, when an entry pops, ignores one it no longer knows (its generation
+// changed, or it is not the owner's live entry) or pushes the later time then. So a
+// re-arm to a later time costs nothing here. Loop thread only; steady_clock only.
 
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <type_traits>
 #include <vector>
 
 namespace actnet::detail {
@@ -24,6 +28,7 @@ class DeadlineHeap {
   }
 
   bool empty() const noexcept { return heap_.empty(); }
+  std::size_t size() const noexcept { return heap_.size(); }
 
   std::optional<Clock::time_point> earliest() const noexcept {
     if (heap_.empty()) return std::nullopt;
@@ -41,14 +46,19 @@ class DeadlineHeap {
     return wait < 0 ? capped : std::min(wait, capped);
   }
 
-  // Calls `f(key)` for every deadline at or before `now`, earliest first.
+  // Calls `f(key)` — or `f(key, when)` if it takes both — for every deadline at or before
+  // `now`, earliest first. `f` may push; what it pushes at or before `now` runs too.
   template <class F>
   void expire(Clock::time_point now, F&& f) {
     while (!heap_.empty() && heap_.front().when <= now) {
       std::pop_heap(heap_.begin(), heap_.end(), later);
-      const std::uint64_t key = heap_.back().key;
+      const Entry entry = heap_.back();
       heap_.pop_back();
-      f(key);
+      if constexpr (std::is_invocable_v<F&, std::uint64_t, Clock::time_point>) {
+        f(entry.key, entry.when);
+      } else {
+        f(entry.key);
+      }
     }
   }
 

@@ -146,6 +146,9 @@ EngineStats Engine::stats() const {
     l.actor_restarts = c.actor_restarts.load(std::memory_order_relaxed);
     l.actor_messages = c.actor_messages.load(std::memory_order_relaxed);
     l.actor_mailbox_depth = c.actor_mailbox_depth.load(std::memory_order_relaxed);
+    l.turns = c.turns.load(std::memory_order_relaxed);
+    l.deadline_entries = c.deadline_entries.load(std::memory_order_relaxed);
+    l.timers = c.timers.load(std::memory_order_relaxed);
     s.loops.push_back(l);
   }
   return s;
@@ -153,6 +156,27 @@ EngineStats Engine::stats() const {
 
 std::size_t Engine::loops() const {
   return core_ ? core_->counters.size() : 0;
+}
+
+LoopHandle Engine::loop_handle(std::size_t index) const {
+  if (!core_ || index >= core_->inboxes.size()) return {};
+  return LoopHandle(core_->inboxes[index]);
+}
+
+TimerHandle Engine::schedule(std::chrono::steady_clock::duration delay,
+                             UniqueFunction<void()> fn) const {
+  if (!core_ || core_->inboxes.empty()) return {};
+  const std::size_t n = core_->inboxes.size();
+  return loop_handle(core_->next_timer_loop.fetch_add(1, std::memory_order_relaxed) % n)
+      .schedule(delay, std::move(fn));
+}
+
+TimerHandle Engine::every(std::chrono::steady_clock::duration period,
+                          UniqueFunction<void()> fn) const {
+  if (!core_ || core_->inboxes.empty()) return {};
+  const std::size_t n = core_->inboxes.size();
+  return loop_handle(core_->next_timer_loop.fetch_add(1, std::memory_order_relaxed) % n)
+      .every(period, std::move(fn));
 }
 
 void Engine::place_actor(std::size_t loop, UniqueFunction<void(ActorHost&)> place) const {

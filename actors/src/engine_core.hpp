@@ -42,6 +42,9 @@ struct LoopCounters {
   std::atomic<std::uint64_t> actor_restarts{0};
   std::atomic<std::uint64_t> actor_messages{0};
   std::atomic<std::size_t> actor_mailbox_depth{0};  // at the end of the last turn
+  std::atomic<std::uint64_t> turns{0};
+  std::atomic<std::size_t> deadline_entries{0};  // at the end of the last turn
+  std::atomic<std::size_t> timers{0};            // at the end of the last turn
   // For the watchdog: when the current turn started (0: waiting in epoll), and the user
   // callback it is in (nullptr: none).
   std::atomic<std::int64_t> turn_started_ns{0};
@@ -62,6 +65,7 @@ struct EngineCore {
   std::atomic<std::uint64_t> accepted{0};
   std::atomic<std::uint64_t> shed{0};
   std::atomic<std::size_t> next_actor_loop{0};  // Engine::spawn's round robin
+  std::atomic<std::size_t> next_timer_loop{0};  // Engine::schedule's round robin
   bool client_only = false;  // a Client's own loops (client.hpp): no listeners; set before boot
 
   // Any thread: asks for a graceful stop. False when one was asked for already.

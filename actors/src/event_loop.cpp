@@ -121,7 +121,7 @@ void EventLoop::run() {
 //  1. wait for I/O: not at all when work is known to be waiting, else until woken;
 //  2. dispatch I/O events (read → on_traffic, flush writes), then edge-triggered leftovers;
 //  3. drain the mailbox, then the hosted actors' mailbox, up to kMailboxBudget messages each;
-//  4. expire local deadlines (dials past their timeout, idle connections);
+//  4. expire local deadlines (dials past their timeout, connection deadlines, user timers);
 //  5. release the connections closed during the turn, so nothing dangles mid-turn.
 void EventLoop::turn() {
   int timeout = -1;
@@ -130,11 +130,12 @@ void EventLoop::turn() {
   else if (draining_)
     timeout = 10;  // look again whether everything has drained
   timeout = dialer_.timeout_ms(timeout);
-  timeout = idle_.timeout_ms(timeout, DeadlineHeap::Clock::now());
+  timeout = deadlines_.timeout_ms(timeout, DeadlineHeap::Clock::now());
   const bool sleeping = timeout != 0 && prepare_to_sleep();
   if (!sleeping) timeout = 0;
   counters_.turn_started_ns.store(0, std::memory_order_relaxed);
   auto events = poller_->wait(timeout);
+  counters_.turns.fetch_add(1, std::memory_order_relaxed);
   if (sleeping) awake();
   now_ = DeadlineHeap::Clock::now();
   const std::int64_t start = now_ns();
@@ -150,14 +151,14 @@ void EventLoop::turn() {
 
   corked_ = true;
   const std::size_t handled =
-      inbox_->mailbox.drain(kMailboxBudget, [this](LoopMessage& m) noexcept { handle(m); });
+      inbox_->mailbox.drain(kMailboxBudget, [this](LoopMessage& m) noexcept { handle_queued(m); });
   counters_.messages.fetch_add(handled, std::memory_order_relaxed);
   const std::size_t received = actors_.run_once(kMailboxBudget);
   uncork();
   mailbox_more_ = handled == kMailboxBudget || received == kMailboxBudget;
 
   dialer_.expire();
-  expire_idle();
+  expire_deadlines();
   release_closed();
   if (draining_ && !finished_ && drained()) finish();
 
@@ -187,6 +188,8 @@ void EventLoop::publish_counters() noexcept {
   counters_.actor_restarts.store(actors_.restarts(), std::memory_order_relaxed);
   counters_.actor_messages.store(actors_.messages_handled(), std::memory_order_relaxed);
   counters_.actor_mailbox_depth.store(actors_.inbox().size_approx(), std::memory_order_relaxed);
+  counters_.deadline_entries.store(deadlines_.size(), std::memory_order_relaxed);
+  counters_.timers.store(timers_.armed(), std::memory_order_relaxed);
 }
 
 void EventLoop::dispatch_io(std::uint64_t token, io::Ready ready) {
@@ -370,27 +373,31 @@ void EventLoop::uncork() {
   to_flush_.clear();
 }
 
-void EventLoop::arm_idle(Conn& conn) {
+void EventLoop::arm_deadline(Conn& conn) {
   ACTNET_ASSERT_OWNER(owner_);
-  const auto due = conn.last_read_ + conn.idle_timeout_;
-  if (due >= conn.idle_armed_) return;  // an entry at or before it is already there
-  conn.idle_armed_ = due;
-  idle_.push(due, conn.token());
+  const auto due = conn.next_deadline();
+  if (due >= conn.deadline_armed_) return;  // an entry at or before it is already there
+  conn.deadline_armed_ = due;
+  deadlines_.push(due, conn.token());
 }
 
-// An entry that comes due for a connection that read since it was armed moves to the new
-// deadline; one for a closed or reused slot (its generation changed) is dropped.
-void EventLoop::expire_idle() {
-  if (idle_.empty()) return;
-  idle_.expire(now_, [this](std::uint64_t token) {
-    Conn* conn = find({static_cast<std::uint32_t>(token), static_cast<std::uint32_t>(token >> 32)});
-    if (conn == nullptr) return;
-    conn->idle_armed_ = DeadlineHeap::Clock::time_point::max();
-    if (conn->idle_timeout_.count() <= 0) return;
-    if (conn->last_read_ + conn->idle_timeout_ <= now_) {
+// A connection's entry that comes due while its deadlines moved later re-arms at the new
+// time; one for a closed or reused slot (its generation changed), or that an earlier entry
+// replaced, is dropped. User timers' entries go to LoopTimers.
+void EventLoop::expire_deadlines() {
+  if (deadlines_.empty()) return;
+  deadlines_.expire(now_, [this](std::uint64_t key, DeadlineHeap::Clock::time_point when) {
+    if (key & LoopTimers::kKeyBit) {
+      timers_.expire(key);
+      return;
+    }
+    Conn* conn = find({static_cast<std::uint32_t>(key), static_cast<std::uint32_t>(key >> 32)});
+    if (conn == nullptr || when != conn->deadline_armed_) return;
+    conn->deadline_armed_ = DeadlineHeap::Clock::time_point::max();
+    if (conn->deadline_passed(now_)) {
       conn->close_with(Errc::timed_out);
     } else {
-      arm_idle(*conn);
+      arm_deadline(*conn);
     }
   });
 }
@@ -405,6 +412,13 @@ void EventLoop::release_closed() {
     free_slots_.push_back(slot);
   }
   closed_.clear();
+}
+
+void EventLoop::handle_queued(LoopMessage& message) noexcept {
+  // A stop whose deadline passed ends the backlog here rather than after it. Only here, between
+  // mailbox messages: handle_now() runs inside a user callback, whose Conn must stay intact.
+  if (!finished_ && finish_requested_.load(std::memory_order_relaxed)) finish();
+  handle(message);
 }
 
 void EventLoop::handle(LoopMessage& message) noexcept {
@@ -472,6 +486,15 @@ void EventLoop::handle(LoopMessage& message) noexcept {
             if (conn->is_open()) apply(*conn, action);
           } else if constexpr (std::is_same_v<M, ShutdownWriteMsg>) {
             (void)conn->shutdown_write(std::move(m.done));
+          } else if constexpr (std::is_same_v<M, DeadlineMsg>) {
+            if (m.which == DeadlineMsg::both) {
+              conn->set_deadline(m.when);
+            } else if (m.which == DeadlineMsg::read) {
+              conn->set_read_deadline(m.when);
+            } else {
+              conn->set_write_deadline(m.when);
+            }
+            complete(m.done, {});
           }
         }
       },
@@ -495,6 +518,7 @@ void EventLoop::begin_drain() {
   ACTNET_ASSERT_OWNER(owner_);
   if (draining_) return;
   draining_ = true;
+  timers_.stop();  // pending one-shots never run; `every` timers end
   dialer_.cancel_all(make_error_code(Errc::shutting_down));
   for (io::UniqueFd& listener : listeners_)
     (void)poller_->remove(listener.get());
@@ -514,10 +538,17 @@ bool EventLoop::drained() const noexcept {
                       [](const auto& c) { return c->is_open() && c->outbound_buffered() != 0; });
 }
 
+void EventLoop::request_finish() {
+  finish_requested_.store(true, std::memory_order_relaxed);
+  // Wakes the loop if it sleeps; on an empty mailbox this message is what finishes it.
+  (void)post(TaskMsg{[](EventLoop& l) { l.finish(); }});
+}
+
 void EventLoop::finish() {
   ACTNET_ASSERT_OWNER(owner_);
   if (finished_) return;
   draining_ = true;
+  timers_.stop();
   dialer_.cancel_all(make_error_code(Errc::shutting_down));
   // Actors go first: their on_stop may still write to connections, which close next.
   actors_.stop();
@@ -526,7 +557,7 @@ void EventLoop::finish() {
     if (conn->is_open()) conn->close_with(Errc::shutting_down);
   }
   release_closed();
-  idle_.clear();
+  deadlines_.clear();
   inbox_->mailbox.close([this](LoopMessage& m) noexcept { reject(m); });
   for (io::UniqueFd& listener : listeners_)
     (void)poller_->remove(listener.get());

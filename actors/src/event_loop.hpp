@@ -25,6 +25,7 @@
 #include "dialer.hpp"
 #include "engine_core.hpp"
 #include "loop_message.hpp"
+#include "loop_timers.hpp"
 #include "udp_listener.hpp"
 
 namespace actnet::detail {
@@ -82,10 +83,14 @@ class EventLoop {
   // connection's buffer and flush_after_drain() lists the connection for one send at the end.
   bool corked() const noexcept { return corked_; }
   void flush_after_drain(Conn& conn);
-  // Loop thread: the turn's clock (read once after epoll_wait), for idle timeouts.
+  // Loop thread: the turn's clock (read once after epoll_wait), for deadlines.
   DeadlineHeap::Clock::time_point now() const noexcept { return now_; }
-  // Loop thread: makes sure the heap holds an entry no later than conn's idle deadline.
-  void arm_idle(Conn& conn);
+  // Loop thread: makes sure the heap holds an entry no later than conn's next deadline
+  // (idle, read, write). Moving a deadline later costs nothing: the entry already there
+  // re-arms itself when it comes due.
+  void arm_deadline(Conn& conn);
+  // Loop thread: the loop's user timers (LoopHandle::schedule/every).
+  LoopTimers& timers() noexcept { return timers_; }
   void read_again(Conn& conn);  // edge-triggered: serve it next turn without an edge
   // Loop thread: outbound connections (client.hpp). open_outbound adopts a connected socket
   // with `handler` (nullptr: the engine's) and `context`, runs on_open; nullptr when the
@@ -104,12 +109,17 @@ class EventLoop {
   // Loop thread, from TaskMsg: the two phases of a stop.
   void begin_drain();
   void finish();
+  // Any thread (the supervisor, when the stop deadline passed): finish() at the loop's next
+  // message, ahead of any backlog in its mailbox. The mailbox is FIFO per producer only, so
+  // a TaskMsg alone could wait seconds behind another thread's flood of writes.
+  void request_finish();
 
  private:
   void run();
   void turn();
   void dispatch_io(std::uint64_t token, io::Ready ready);
   void handle(LoopMessage& message) noexcept;
+  void handle_queued(LoopMessage& message) noexcept;  // handle() for one taken from the mailbox
   void reject(LoopMessage& message) noexcept;
   void accept_from(std::size_t listener);
   void close_udp();
@@ -120,7 +130,7 @@ class EventLoop {
   void publish_counters() noexcept;
   void serve_read_again();
   void release_closed();
-  void expire_idle();
+  void expire_deadlines();
   void uncork();
   bool drained() const noexcept;
 
@@ -140,7 +150,9 @@ class EventLoop {
   std::vector<io::UniqueFd> listeners_;  // reuse_port only
   std::unique_ptr<Acceptor> acceptor_;   // reuse_port only
   Dialer dialer_{*this};                 // connects in progress (client.hpp)
-  DeadlineHeap idle_;                    // idle timeouts, keyed by connection token
+  // Connection deadlines (keyed by token) and user timers (keys with LoopTimers::kKeyBit).
+  DeadlineHeap deadlines_;
+  LoopTimers timers_{*this, inbox_->timers, deadlines_};
   DeadlineHeap::Clock::time_point now_ = DeadlineHeap::Clock::now();
   // udp:// listeners: this loop's own socket of each.
   std::vector<std::unique_ptr<UdpListener>> udp_;
@@ -150,6 +162,9 @@ class EventLoop {
   bool mailbox_more_ = false;            // the last drain of either mailbox hit its budget
   bool draining_ = false;
   bool finished_ = false;
+  // Set by request_finish() from the supervisor, read by handle_queued(); it publishes no data, so
+  // relaxed ordering is enough (the TaskMsg posted with it wakes a sleeping loop).
+  std::atomic<bool> finish_requested_{false};
   bool threw_ = false;        // the last call() ended in an exception
   std::size_t offloads_ = 0;  // offload() jobs on the worker pool whose `then` is to come
 };

@@ -2,6 +2,7 @@
 // What other threads send an event loop. One variant, so a message costs no allocation of
 // its own; payload bytes are moved in by the sender.
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <variant>
@@ -13,6 +14,7 @@
 #include "actnet/runtime/completion.hpp"
 #include "actnet/runtime/mailbox.hpp"
 #include "actnet/runtime/unique_function.hpp"
+#include "timer_table.hpp"
 
 namespace actnet {
 class Conn;
@@ -61,6 +63,14 @@ struct ShutdownWriteMsg {
   ConnId to;
   Completion done;
 };
+// ConnRef::set_read_deadline / set_write_deadline / set_deadline.
+struct DeadlineMsg {
+  enum Which : std::uint8_t { read = 1, write = 2, both = 3 };
+  ConnId to;
+  std::chrono::steady_clock::time_point when;
+  Which which;
+  Completion done;
+};
 // A datagram from one of the loop's UDP sockets (DatagramRef).
 struct DatagramMsg {
   std::uint32_t socket;
@@ -74,12 +84,14 @@ struct TaskMsg {
 };
 
 using LoopMessage = std::variant<AcceptMsg, WriteMsg, WritevMsg, WakeMsg, CloseMsg, UserMsg,
-                                 ShutdownWriteMsg, TaskMsg, DatagramMsg>;
+                                 ShutdownWriteMsg, TaskMsg, DatagramMsg, DeadlineMsg>;
 
-// The loop's mailbox, shared with every ConnRef so a late ref finds it closed, not freed.
+// What a loop shares with the handles that name it (ConnRef, LoopHandle, TimerHandle), so
+// a late handle finds it closed, not freed: the mailbox, and its timers' cancellation state.
 class LoopInbox {
  public:
   Mailbox<LoopMessage> mailbox{4096};
+  TimerTable timers;
 };
 
 }  // namespace actnet::detail

@@ -61,6 +61,10 @@ Result<ResolvedOptions> validate(const Options& options) {
   if (r.watchdog_threshold.count() < 0) return invalid("watchdog_threshold: must not be negative");
   if (r.stop_timeout.count() < 0) return invalid("stop_timeout: must not be negative");
   if (r.idle_timeout.count() < 0) return invalid("idle_timeout: must not be negative");
+  if (r.unix_socket_mode && *r.unix_socket_mode > 07777) {
+    return invalid("unix_socket_mode = " + std::to_string(*r.unix_socket_mode) +
+                   ": permission bits only (at most 07777)");
+  }
   if (r.tcp_keepalive) {
     const io::KeepAlive& k = *r.tcp_keepalive;
     if (k.idle.count() <= 0 || k.interval.count() <= 0 || k.count <= 0) {

@@ -112,7 +112,9 @@ io::Status Supervisor::bind_all(std::vector<io::Endpoint>& endpoints) {
     if (endpoint.is_unix()) {
       std::string path = endpoint.path;
       if (endpoint.is_abstract()) path[0] = '\0';
-      auto listener = io::UnixListener::listen(path);
+      io::UnixListenOptions unix_options;
+      if (o.unix_socket_mode) unix_options.mode = static_cast<mode_t>(*o.unix_socket_mode);
+      auto listener = io::UnixListener::listen(path, unix_options);
       if (!listener) return listener.error();
       Listener l;
       l.unix_socket.emplace(std::move(*listener));
@@ -295,7 +297,7 @@ void Supervisor::stop(std::chrono::milliseconds deadline) {
     if (ec) return;
     core_->logger->warn("stop deadline passed: closing what has not drained");
     for (auto& loop : loops_)
-      (void)loop->post(TaskMsg{[](EventLoop& l) { l.finish(); }});
+      loop->request_finish();
   });
 }
 

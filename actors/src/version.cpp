@@ -3,7 +3,7 @@
 namespace actnet {
 
 const char* version() noexcept {
-  return "0.1.0";
+  return ACTNET_VERSION_STRING;
 }
 
 }  // namespace actnet

@@ -22,7 +22,8 @@ struct HttpServer::Session {
   bool head_only = false;
   Persistence persistence = Persistence::implied;
   bool keep_alive = true;
-  bool draining = false;  // its last answer is out: input is discarded until it closes
+  bool draining = false;    // its last answer is out: input is discarded until it closes
+  bool head_timed = false;  // the connection's read deadline bounds a head in progress
 };
 
 namespace {
@@ -57,10 +58,32 @@ actnet::Action HttpServer::on_boot(actnet::Engine& engine) {
 
 actnet::Action HttpServer::on_open(actnet::Conn& conn) {
   opened_.fetch_add(1, std::memory_order_relaxed);
-  conn.emplace_context<SessionPtr>(std::make_shared<Session>(config_.limits));
+  auto session = std::make_shared<Session>(config_.limits);
   // A keep-alive connection that stays silent this long is closed (Errc::timed_out).
   conn.set_idle_timeout(config_.idle_timeout);
+  // So is one whose first request head is not whole in time, however it trickles in.
+  if (config_.head_timeout.count() > 0) {
+    conn.set_read_deadline(config_.head_timeout);
+    session->head_timed = true;
+  }
+  conn.emplace_context<SessionPtr>(std::move(session));
   return actnet::Action::none;
+}
+
+// The head deadline is absolute: set once when a head starts, cleared when it is whole. So
+// a client sending a byte a second cannot keep a connection by trickling (the idle timeout
+// alone would be re-armed by every byte), while waiting between keep-alive requests stays
+// the idle timeout's business. Re-arming costs the loop nothing but a store.
+void HttpServer::time_head(actnet::Conn& conn, Session& s) {
+  if (config_.head_timeout.count() == 0) return;
+  const bool in_progress = !s.draining && s.parser.in_head() && conn.inbound_buffered() > 0;
+  if (in_progress && !s.head_timed) {
+    conn.set_read_deadline(config_.head_timeout);
+    s.head_timed = true;
+  } else if (!in_progress && s.head_timed) {
+    conn.set_read_deadline({});
+    s.head_timed = false;
+  }
 }
 
 // Decides at the head what the request is for, so the body can be kept or dropped as it
@@ -166,6 +189,7 @@ actnet::Action HttpServer::on_traffic(actnet::Conn& conn) {
     }
   }
   conn.discard(s.draining ? actnet::Conn::kAll : used);
+  time_head(conn, s);
   if (!s.out.empty()) {
     conn.write(s.out);
     s.out.clear();

@@ -25,6 +25,9 @@ namespace http {
 struct ServerConfig {
   Limits limits;
   std::chrono::milliseconds idle_timeout{60'000};  // keep-alive connections; 0: none
+  // A request head must be whole this long after its first byte — the first request's
+  // after the connection opened — however its bytes trickle in (slowloris); 0: none.
+  std::chrono::milliseconds head_timeout{10'000};
   std::FILE* announce = nullptr;  // where on_boot prints "actnet-http: serving URL"
 };
 
@@ -36,7 +39,7 @@ class HttpServer final : public actnet::EventHandler {
 
   // Supervisor thread: prints where it serves (config.announce).
   actnet::Action on_boot(actnet::Engine& engine) override;
-  // The connection's loop: a fresh Session and the idle timeout.
+  // The connection's loop: a fresh Session, the idle timeout and the first head deadline.
   actnet::Action on_open(actnet::Conn& conn) override;
   // The connection's loop: answers every complete request buffered, in one write.
   actnet::Action on_traffic(actnet::Conn& conn) override;
@@ -55,6 +58,7 @@ class HttpServer final : public actnet::EventHandler {
   struct Session;
   void begin(Session& s);
   void answer(Session& s, std::string_view date);
+  void time_head(actnet::Conn& conn, Session& s);
 
   ServerConfig config_;
   Responses responses_;

@@ -2,7 +2,11 @@
 // against nginx and others.
 //
 //   actnet-http --addr URL [--loops N] [--max-body BYTES] [--idle-timeout-ms MS]
-//               [--reuse-port] [--log-level L]
+//               [--head-timeout MS] [--reuse-port] [--log-level L]
+//
+//   --head-timeout MS  a request head (line and fields) must be whole MS after its first
+//                      byte — the first request's after connecting — or the connection is
+//                      closed (slowloris); 0 turns it off. Default 10000.
 //
 //   GET /plaintext → Hello, World!      GET /json → {"message":"Hello, World!"}
 //   POST /echo     → the request body   anything else → 404 (405 for a wrong method)
@@ -27,7 +31,8 @@ namespace {
   std::fprintf(stderr,
                "actnet-http: %s\n"
                "usage: actnet-http --addr URL [--addr URL...] [--loops N] [--max-body BYTES]\n"
-               "                   [--idle-timeout-ms MS] [--reuse-port] [--log-level L]\n",
+               "                   [--idle-timeout-ms MS] [--head-timeout MS] [--reuse-port]\n"
+               "                   [--log-level L]\n",
                why.c_str());
   std::exit(2);
 }
@@ -65,6 +70,8 @@ int main(int argc, char** argv) {
       config.limits.max_body = number(arg, value());
     } else if (arg == "--idle-timeout-ms") {
       config.idle_timeout = std::chrono::milliseconds(number(arg, value()));
+    } else if (arg == "--head-timeout") {
+      config.head_timeout = std::chrono::milliseconds(number(arg, value()));
     } else if (arg == "--reuse-port") {
       options.reuse_port = true;
     } else if (arg == "--log-level") {

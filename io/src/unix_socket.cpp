@@ -1,5 +1,6 @@
 #include "actnet/io/unix_socket.hpp"
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -49,6 +50,10 @@ Result<std::monostate> clear_stale(std::string_view path, const SocketAddress& a
     if (errno == ENOENT) return std::monostate{};
     return path_errno(errno, "lstat", path);
   }
+  if (S_ISLNK(st.st_mode)) {
+    return path_error(std::errc::file_exists, path,
+                      "the path is a symbolic link; refusing to follow or remove it");
+  }
   if (!S_ISSOCK(st.st_mode)) {
     return path_error(std::errc::file_exists, path,
                       "the path exists and is not a socket; refusing to remove it");
@@ -61,17 +66,48 @@ Result<std::monostate> clear_stale(std::string_view path, const SocketAddress& a
     return path_error(std::errc::address_in_use, path, "address in use by a live server");
   }
   switch (errno) {
-    case ECONNREFUSED:
+    case ECONNREFUSED: {
+      // connect() follows a symlink: remove only the very socket lstat saw, never what a
+      // symlink swapped in since would name (unlink itself never follows one).
+      struct stat again {};
+      if (::lstat(file.c_str(), &again) != 0 || again.st_dev != st.st_dev ||
+          again.st_ino != st.st_ino || !S_ISSOCK(again.st_mode)) {
+        return path_error(std::errc::file_exists, path,
+                          "the path changed while it was probed; refusing to remove it");
+      }
       if (::unlink(file.c_str()) != 0 && errno != ENOENT) {
         return path_errno(errno, "unlink stale socket", path);
       }
       return std::monostate{};
+    }
     case EPROTOTYPE:
       return path_error(std::errc::address_in_use, path,
                         "address in use by a live server (a datagram socket)");
     default:
       return path_errno(errno, "connect to probe", path);
   }
+}
+
+// Gives the socket file `bound` (what lstat saw right after bind) its mode without ever
+// following a symlink: the file is opened O_PATH|O_NOFOLLOW, checked to be that very
+// socket, and changed through its /proc/self/fd link, which names the inode itself (glibc's
+// fchmodat(AT_SYMLINK_NOFOLLOW) works the same way). chmod(path) would follow a symlink
+// swapped in after bind. This runs before listen(): until then a connect is refused
+// (ECONNREFUSED) whatever the file's mode, so the umask's mode is never usable by anyone.
+// Binding under a tighter umask instead would need umask(), which is process-wide and would
+// change the mode of files other threads create meanwhile.
+Result<std::monostate> set_mode(const std::string& file, const struct stat& bound, mode_t mode) {
+  UniqueFd handle(::open(file.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  if (!handle) return path_errno(errno, "open", file);
+  struct stat st {};
+  if (::fstat(handle.get(), &st) != 0) return path_errno(errno, "fstat", file);
+  if (!S_ISSOCK(st.st_mode) || st.st_dev != bound.st_dev || st.st_ino != bound.st_ino) {
+    return path_error(std::errc::file_exists, file,
+                      "the socket file was replaced before its mode was set");
+  }
+  const std::string self = "/proc/self/fd/" + std::to_string(handle.get());
+  if (::chmod(self.c_str(), mode & 07777) != 0) return path_errno(errno, "chmod", file);
+  return std::monostate{};
 }
 
 }  // namespace
@@ -157,8 +193,8 @@ Result<UnixListener> UnixListener::listen(std::string_view path, const UnixListe
     listener.owns_file_ = true;
     listener.dev_ = st.st_dev;
     listener.ino_ = st.st_ino;
-    if (options.mode && ::chmod(listener.path_.c_str(), *options.mode) != 0) {
-      return path_errno(errno, "chmod", path);
+    if (options.mode) {
+      if (auto set = set_mode(listener.path_, st, *options.mode); !set) return set.error();
     }
   }
   const int backlog = options.backlog > 0 ? options.backlog : listen_backlog();

@@ -251,7 +251,8 @@ TEST_CASE(
 
   CHECK(received == total);
   CHECK(mismatched_reads == 0);
-  CHECK(handler.produced.load() == total);
+  // The last chunk can reach the client before the loop thread records it as produced.
+  CHECK(eventually([&] { return handler.produced.load() == total; }));
   CHECK(handler.write_errors.load() == 0);
   CHECK(handler.unexpected_close.load() == 0);
   CHECK(handler.pauses.load() >= 1);
@@ -346,6 +347,53 @@ TEST_CASE("async_writes past write_hard_limit close the connection and fail thei
   CHECK(limit.load() >= 1);   // the write that crossed the limit, and those still buffered
   CHECK(closed.load() >= 1);  // those that arrived after the close
   CHECK(other.load() == 0);
+  CHECK(client.closed_within(10'000));
+  REQUIRE_FALSE(engine.stop());
+  REQUIRE(eventually([&] { return engine.stopped(); }));
+  CHECK(running->wait().ok());
+}
+
+TEST_CASE(
+    "Outbound bytes exactly at write_hard_limit are kept and one byte more closes the "
+    "connection",
+    "[backpressure]") {
+  // On the loop, in one callback: fill the kernel until bytes stay buffered, top the buffer
+  // up to exactly the limit, then write one byte more.
+  struct Filler : actnet::EventHandler {
+    std::atomic<std::size_t> at_limit{0};
+    std::atomic<int> at_limit_ok{0}, past_limit{0}, closed_on_limit{0};
+    std::size_t limit = 0;
+    actnet::Action on_traffic(actnet::Conn& conn) override {
+      conn.discard();
+      const std::string chunk(kChunk, 'f');
+      for (int i = 0; i < 4096 && conn.outbound_buffered() == 0; ++i)
+        if (conn.write(chunk)) return actnet::Action::none;
+      const std::size_t top_up = limit - conn.outbound_buffered();
+      at_limit_ok = conn.write(std::string(top_up, 'g')) ? 0 : 1;
+      at_limit = conn.outbound_buffered();
+      past_limit = conn.write("h") == actnet::Errc::write_limit_exceeded ? 1 : 0;
+      return actnet::Action::none;
+    }
+    actnet::Action on_close(actnet::Conn&, std::error_code ec) override {
+      if (ec == actnet::Errc::write_limit_exceeded) closed_on_limit.fetch_add(1);
+      return actnet::Action::none;
+    }
+  } handler;
+  handler.limit = 4 * MiB;
+  auto running = actnet::start(handler, {"tcp://127.0.0.1:0"},
+                               {.num_event_loops = 1,
+                                .write_high_water = 1 * MiB,
+                                .write_low_water = 256 * KiB,
+                                .write_hard_limit = handler.limit,
+                                .socket_send_buffer = 64 * 1024});
+  REQUIRE(running.ok());
+  actnet::Engine engine = running->engine();
+  TestClient client(engine.listen_addresses().at(0));  // sends one byte, never reads
+  client.send_all("x");
+  REQUIRE(eventually([&] { return handler.closed_on_limit.load() == 1; }));
+  CHECK(handler.at_limit_ok.load() == 1);
+  CHECK(handler.at_limit.load() == handler.limit);
+  CHECK(handler.past_limit.load() == 1);
   CHECK(client.closed_within(10'000));
   REQUIRE_FALSE(engine.stop());
   REQUIRE(eventually([&] { return engine.stopped(); }));

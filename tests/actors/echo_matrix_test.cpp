@@ -302,6 +302,42 @@ TEST_CASE("Edge-triggered reads of the default 1 MiB chunk do not overflow a 64 
   CHECK(running->wait().ok());
 }
 
+TEST_CASE(
+    "A handler may keep exactly read_buffer_cap bytes unread and one byte more closes "
+    "with read_buffer_full",
+    "[echo]") {
+  // Never consumes: the inbound buffer only grows.
+  struct Hoarder : actnet::EventHandler {
+    std::atomic<std::size_t> buffered{0};
+    std::atomic<int> closes{0}, full{0};
+    actnet::Action on_traffic(actnet::Conn& conn) override {
+      buffered = conn.inbound_buffered();
+      return actnet::Action::none;
+    }
+    actnet::Action on_close(actnet::Conn&, std::error_code ec) override {
+      closes.fetch_add(1);
+      if (ec == actnet::Errc::read_buffer_full) full.fetch_add(1);
+      return actnet::Action::none;
+    }
+  } handler;
+  constexpr std::size_t kCap = 4096;  // a power of two: validate() keeps it as is
+  auto running = actnet::start(handler, {"tcp://127.0.0.1:0"},
+                               {.num_event_loops = 1, .read_buffer_cap = kCap});
+  REQUIRE(running.ok());
+  actnet::Engine engine = running->engine();
+  TestClient client(engine.listen_addresses().at(0));
+  client.send_all(std::string(kCap, 'r'));
+  REQUIRE(eventually([&] { return handler.buffered.load() == kCap; }));
+  std::this_thread::sleep_for(200ms);  // at the cap the connection stays open
+  CHECK(handler.closes.load() == 0);
+  client.send_all("!");
+  REQUIRE(eventually([&] { return handler.closes.load() == 1; }));
+  CHECK(handler.full.load() == 1);
+  CHECK(handler.buffered.load() == kCap);  // the extra byte was never read in
+  CHECK_FALSE(engine.stop(5s));
+  CHECK(running->wait().ok());
+}
+
 namespace {
 
 // Echoes, except on connections whose first byte is 'F' (floods): those are only counted.

@@ -219,3 +219,28 @@ TEST_CASE("An engine replaces a stale unix socket file but never a file that is 
   CHECK(refused.error().message.find(regular) != std::string::npos);
   CHECK(exists(regular));  // left untouched
 }
+
+TEST_CASE(
+    "Options::unix_socket_mode sets the socket file's mode and an out-of-range one is refused",
+    "[unix]") {
+  TempDir dir;
+  const std::string path = dir.file("mode.sock");
+  Echo echo;
+  auto running = actnet::start(echo, {"unix://" + path}, {.unix_socket_mode = 0600});
+  REQUIRE(running.ok());
+  struct stat st {};
+  REQUIRE(::lstat(path.c_str(), &st) == 0);
+  CHECK((st.st_mode & 07777) == 0600);
+  {
+    TestClient client(running->engine().listen_addresses().at(0));
+    client.send_all("owner only");
+    CHECK(client.recv_exact(10) == "owner only");
+  }
+  CHECK_FALSE(running->engine().stop());
+  CHECK(running->wait().ok());
+
+  auto refused = actnet::start(echo, {"unix://" + path}, {.unix_socket_mode = 010000});
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().message.find("unix_socket_mode") != std::string::npos);
+  CHECK_FALSE(exists(path));
+}

@@ -101,6 +101,45 @@ TEST_CASE("Too many headers are refused with 431", "[chat][http]") {
   CHECK(r.http_status == 431);
 }
 
+TEST_CASE("A head of exactly 8 KiB and 64 headers parses, one byte or one header more is 431",
+          "[chat][http]") {
+  const auto head_of = [](std::size_t length) {
+    const std::string fixed = "GET / HTTP/1.1\r\nHost: x\r\nX-Pad: \r\n\r\n";
+    return "GET / HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(length - fixed.size(), 'a') +
+           "\r\n\r\n";
+  };
+  const std::size_t limit = HttpHeadParser::kMaxHeadBytes;
+  {
+    HttpHeadParser parser;
+    const HeadResult r = parser.parse(head_of(limit));
+    CHECK(r.status == HeadResult::Status::done);
+    CHECK(r.consumed == limit);
+  }
+  {
+    HttpHeadParser parser;
+    const HeadResult r = parser.parse(head_of(limit + 1));
+    CHECK(r.status == HeadResult::Status::bad);
+    CHECK(r.http_status == 431);
+  }
+  const auto fields = [](std::size_t n) {
+    std::string head = "GET / HTTP/1.1\r\nHost: x\r\n";
+    for (std::size_t i = 1; i < n; ++i)
+      head += "X-" + std::to_string(i) + ": v\r\n";
+    return head + "\r\n";
+  };
+  {
+    HttpHeadParser parser;
+    CHECK(parser.parse(fields(HttpHeadParser::kMaxHeaders)).status == HeadResult::Status::done);
+    CHECK(parser.request().headers.size() == HttpHeadParser::kMaxHeaders);
+  }
+  {
+    HttpHeadParser parser;
+    const HeadResult r = parser.parse(fields(HttpHeadParser::kMaxHeaders + 1));
+    CHECK(r.status == HeadResult::Status::bad);
+    CHECK(r.http_status == 431);
+  }
+}
+
 TEST_CASE("Malformed heads are refused with 400 or 505 and stay refused", "[chat][http]") {
   const std::pair<std::string, int> cases[] = {
       {"GET /\r\n\r\n", 400},                                 // no version

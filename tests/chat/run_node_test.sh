@@ -9,7 +9,8 @@
 #    scripts give up on their own after CHAT_TIMEOUT_MS (90 s here: a 2-core machine shared
 #    with other builds, or the ASan build, can take a few times the ~10 s a run takes alone);
 # 3. stops the server with SIGTERM: it must exit 0 within CHAT_STOP_TIMEOUT (10 s), else it
-#    is killed and the test fails; its stdout must have been exactly that one line.
+#    is killed and the test fails; its stdout must have been exactly that one line, and its
+#    stderr must hold no sanitizer report (under the ASan build: no leak at exit).
 # Every path (failure, timeout, a signal) kills what it started and removes its temp dir.
 # Exits 0 when all of it passed; otherwise prints why and the tail of the server's stderr.
 set -uo pipefail
@@ -122,6 +123,9 @@ while kill -0 "$server_pid" 2>/dev/null; do
 done
 wait "$server_pid"
 rc=$? server_pid=""
+if grep -qE 'ERROR: (LeakSanitizer|AddressSanitizer)|runtime error: ' "$tmp/server.err"; then
+  fail "the server reported a sanitizer error (a leak under the ASan build)"
+fi
 ((rc == 0)) || fail "the server exited with code $rc after SIGTERM, expected 0"
 lines=$(wc -l <"$tmp/server.out")
 ((lines == 1)) || fail "the server printed $lines lines on stdout, expected exactly one: $(head -c 500 "$tmp/server.out")"

@@ -271,3 +271,36 @@ TEST_CASE("an idle keep-alive connection is closed after the idle timeout, a bus
   CHECK(std::chrono::steady_clock::now() - start >= 300ms);
   CHECK(ask(busy, "GET /plaintext HTTP/1.1\r\nHost: a\r\n\r\n", plain.size()) == plain);
 }
+
+TEST_CASE(
+    "a request head trickling in a byte at a time is cut off at the head timeout while a "
+    "normal client is served at once") {
+  http::ServerConfig config;
+  config.head_timeout = 400ms;
+  Served served(config);
+  const std::string plain = response("200 OK", "text/plain", kHello);
+
+  TestClient slow(served.address());
+  const auto start = std::chrono::steady_clock::now();
+  const std::string head = "GET /plaintext HTTP/1.1\r\nHost: a\r\nX-Slow: ";
+  bool closed = false;
+  for (std::size_t i = 0; !closed && std::chrono::steady_clock::now() - start < 5s; ++i) {
+    try {
+      slow.send_all(std::string(1, head[i % head.size()]));  // every byte re-arms idleness
+    } catch (const std::exception&) {
+      break;  // reset by the close
+    }
+    closed = slow.closed_within(50);
+  }
+  if (!closed) closed = slow.closed_within(2000);
+  CHECK(closed);
+  CHECK(std::chrono::steady_clock::now() - start >= 400ms);
+
+  // A client whose heads arrive whole is served at once, request after request, for longer
+  // than the head timeout.
+  TestClient quick(served.address());
+  for (int i = 0; i < 6; ++i) {
+    CHECK(ask(quick, "GET /plaintext HTTP/1.1\r\nHost: a\r\n\r\n", plain.size()) == plain);
+    ::usleep(100'000);
+  }
+}

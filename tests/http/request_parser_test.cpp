@@ -3,6 +3,7 @@
 // with extensions and trailers decode, and every malformed or oversized request is refused
 // with its status.
 
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -221,4 +222,70 @@ TEST_CASE("limits that contradict each other are reported") {
   l = {};
   l.max_headers = http::Limits::kMaxHeadersCap + 1;
   CHECK(l.invalid() != nullptr);
+}
+
+TEST_CASE("each limit passes at exactly its size and is refused one byte or field past it") {
+  const http::Limits limits;  // the defaults actnet-http runs with
+  const auto accepts = [&](const std::string& bytes) {
+    const Outcome o = parse_whole(bytes, limits);
+    INFO("detail: " << o.detail);
+    return o.error == 0 && o.requests.size() == 1 && parse_bytewise(bytes, limits) == o;
+  };
+  const auto refuses = [&](const std::string& bytes) {
+    const Outcome o = parse_whole(bytes, limits);
+    CHECK(parse_bytewise(bytes, limits).error == o.error);
+    return o.requests.empty() ? o.error : -1;
+  };
+
+  // Request line (without its CRLF): max_request_line bytes, then one more is 414.
+  const auto request_line = [](std::size_t length) {
+    const std::string fixed = "GET / HTTP/1.1";
+    return cat("GET /", std::string(length - fixed.size(), 'a'), " HTTP/1.1\r\nHost: a\r\n\r\n");
+  };
+  CHECK(accepts(request_line(limits.max_request_line)));
+  CHECK(refuses(request_line(limits.max_request_line + 1)) == 414);
+
+  // The whole head, blank line included: max_head bytes, then one more is 431.
+  const auto head_of = [](std::size_t length) {
+    const std::string fixed = "GET / HTTP/1.1\r\nHost: a\r\nX-Pad: \r\n\r\n";
+    return cat("GET / HTTP/1.1\r\nHost: a\r\nX-Pad: ", std::string(length - fixed.size(), 'p'),
+               "\r\n\r\n");
+  };
+  CHECK(head_of(limits.max_head).size() == limits.max_head);
+  CHECK(accepts(head_of(limits.max_head)));
+  CHECK(refuses(head_of(limits.max_head + 1)) == 431);
+
+  // Header fields: max_headers of them, then one more is 431.
+  const auto fields = [](std::size_t n) {
+    std::string r = "GET / HTTP/1.1\r\nHost: a\r\n";
+    for (std::size_t i = 1; i < n; ++i)
+      r += cat("X-", std::to_string(i), ": v\r\n");
+    return r + "\r\n";
+  };
+  CHECK(accepts(fields(limits.max_headers)));
+  CHECK(refuses(fields(limits.max_headers + 1)) == 431);
+
+  // Body by Content-Length and chunked: max_body bytes, then one more is 413.
+  const auto sized = [](std::size_t n) {
+    return cat("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: ", std::to_string(n), "\r\n\r\n",
+               std::string(n, 'b'));
+  };
+  const auto chunked = [](std::size_t n) {
+    char size[32];
+    std::snprintf(size, sizeof size, "%zx", n);
+    return cat("POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n", size, "\r\n",
+               std::string(n, 'c'), "\r\n0\r\n\r\n");
+  };
+  CHECK(accepts(sized(limits.max_body)));
+  CHECK(refuses(sized(limits.max_body + 1)) == 413);
+  CHECK(accepts(chunked(limits.max_body)));
+  CHECK(refuses(chunked(limits.max_body + 1)) == 413);
+
+  // A chunk-size line with its extension: max_chunk_line bytes, then one more is 400.
+  const auto chunk_line = [](std::size_t length) {
+    return cat("POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1;e=",
+               std::string(length - 4, 'x'), "\r\nz\r\n0\r\n\r\n");
+  };
+  CHECK(accepts(chunk_line(limits.max_chunk_line)));
+  CHECK(refuses(chunk_line(limits.max_chunk_line + 1)) == 400);
 }

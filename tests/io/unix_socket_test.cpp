@@ -159,6 +159,73 @@ TEST_CASE("The requested mode is applied to the socket file", "[unix_socket]") {
   CHECK((st.st_mode & 07777) == mode);
 }
 
+TEST_CASE("Without a mode the socket file gets 0777 minus the process umask", "[unix_socket]") {
+  TempDir dir;
+  REQUIRE(dir.ok());
+  const mode_t mask = GENERATE(mode_t{022}, mode_t{077}, mode_t{007});
+  const std::string path = dir / ("umask-" + std::to_string(mask) + ".sock");
+  // umask is process-wide; this test binary runs nothing else while it is changed.
+  const mode_t previous = ::umask(mask);
+  auto listener = UnixListener::listen(path);
+  ::umask(previous);
+  REQUIRE(listener.ok());
+  struct stat st {};
+  REQUIRE(::lstat(path.c_str(), &st) == 0);
+  CHECK((st.st_mode & 07777) == (0777 & ~mask));
+}
+
+TEST_CASE("A symlink planted at the path is refused and neither it nor its target is touched",
+          "[unix_socket]") {
+  TempDir dir;
+  REQUIRE(dir.ok());
+  const std::string target = dir / "elsewhere.txt";
+  { std::ofstream(target) << "precious"; }
+  REQUIRE(::chmod(target.c_str(), 0640) == 0);
+  const std::string path = dir / "planted.sock";
+  REQUIRE(::symlink(target.c_str(), path.c_str()) == 0);
+
+  UnixListenOptions options;
+  options.mode = 0777;  // a chmod that followed the link would open the target to everyone
+  auto listener = UnixListener::listen(path, options);
+  REQUIRE_FALSE(listener.ok());
+  CHECK(listener.error().code == std::errc::file_exists);
+  CHECK_THAT(listener.error().message,
+             Catch::Contains(path) && Catch::Contains("symbolic link; refusing to follow"));
+
+  struct stat link {
+  }, st{};
+  REQUIRE(::lstat(path.c_str(), &link) == 0);
+  CHECK(S_ISLNK(link.st_mode));  // not removed
+  REQUIRE(::stat(target.c_str(), &st) == 0);
+  CHECK(S_ISREG(st.st_mode));
+  CHECK((st.st_mode & 07777) == 0640);
+  std::string content;
+  std::ifstream(target) >> content;
+  CHECK(content == "precious");
+}
+
+TEST_CASE("A symlink to a stale socket or to nowhere is refused and nothing is created",
+          "[unix_socket]") {
+  TempDir dir;
+  REQUIRE(dir.ok());
+  const std::string stale = dir / "stale-target.sock";
+  leave_stale_socket(stale);
+  const std::string missing = dir / "missing-target.sock";
+  const bool dangling = GENERATE(false, true);
+  const std::string target = dangling ? missing : stale;
+  const std::string path = dir / "link.sock";
+  REQUIRE(::symlink(target.c_str(), path.c_str()) == 0);
+
+  auto listener = UnixListener::listen(path);
+  REQUIRE_FALSE(listener.ok());
+  CHECK(listener.error().code == std::errc::file_exists);
+  CHECK_FALSE(exists(missing));  // bind never created through the link
+  CHECK(is_socket_file(stale));  // a stale socket behind a link is not removed
+  struct stat link {};
+  REQUIRE(::lstat(path.c_str(), &link) == 0);
+  CHECK(S_ISLNK(link.st_mode));
+}
+
 TEST_CASE("Closing a listener leaves alone a newer socket file that replaced its own",
           "[unix_socket]") {
   TempDir dir;

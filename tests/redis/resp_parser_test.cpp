@@ -161,6 +161,34 @@ TEST_CASE("a bulk of exactly 512 MiB is within the limit: its bytes are awaited,
   CHECK(parser.parse(std::string(1000, 'x'), used) == RespParser::Status::need_more);
 }
 
+TEST_CASE("the argument count and the inline line pass at their limits and fail one past them") {
+  // 1,048,576 arguments are awaited; one more is refused before anything is allocated.
+  {
+    RespParser parser;
+    std::size_t used = 0;
+    const std::string header =
+        std::string("*").append(std::to_string(RespParser::kMaxArgs)).append("\r\n");
+    CHECK(parser.parse(header, used) == RespParser::Status::need_more);
+    CHECK(used == header.size());
+  }
+  CHECK(feed(std::string("*").append(std::to_string(RespParser::kMaxArgs + 1)).append("\r\n"))
+            .error == "Protocol error: invalid multibulk length");
+  // An inline line of 64 KiB before its '\n' (its '\r' included) runs; one byte more fails.
+  const auto inline_line = [](std::size_t length) {
+    return std::string("ECHO ").append(length - 6, 'i').append("\r\n");
+  };
+  const Outcome at = feed(inline_line(RespParser::kMaxInline));
+  CHECK(at.error.empty());
+  REQUIRE(at.commands.size() == 1);
+  CHECK(at.commands[0].at(1).size() == RespParser::kMaxInline - 6);
+  CHECK(feed(inline_line(RespParser::kMaxInline + 1)).error ==
+        "Protocol error: too big inline request");
+  // The same bytes with no '\n' yet: waiting at the limit, refused one past it.
+  CHECK(feed(std::string(RespParser::kMaxInline, 'a')).error.empty());
+  CHECK(feed(std::string(RespParser::kMaxInline + 1, 'a')).error ==
+        "Protocol error: too big inline request");
+}
+
 TEST_CASE("a parser that reported an error keeps reporting it") {
   RespParser parser;
   std::size_t used = 0;

@@ -34,3 +34,4 @@
 #include "actnet/offload.hpp"
 #include "actnet/options.hpp"
 #include "actnet/receives.hpp"
+#include "actnet/timer_handle.hpp"

@@ -27,6 +27,7 @@
 #include "actnet/conn_ref.hpp"
 #include "actnet/engine.hpp"
 #include "actnet/event_handler.hpp"
+#include "actnet/export.hpp"
 #include "actnet/io/result.hpp"
 #include "actnet/io/status.hpp"
 #include "actnet/io/unique_fd.hpp"
@@ -44,7 +45,7 @@ struct ClientCore;
 using DialCallback = UniqueFunction<void(std::error_code, ConnRef)>;
 
 /// Per-dial settings for Client::dial() and Client::enroll().
-struct DialOptions {
+struct ACTNET_API DialOptions {
   std::chrono::milliseconds timeout{10'000};  ///< connect deadline; 0: none
   std::any context;                           ///< set as the Conn's context before on_open
 };
@@ -52,7 +53,7 @@ struct DialOptions {
 /// Outbound connections for an EventHandler, on loops of its own (start()) or on a running
 /// engine's (attach()); they are ordinary Conns to the handler. dial() never blocks a loop;
 /// enroll() adopts a socket that is already connected.
-class Client {
+class ACTNET_API Client {
  public:
   /// Any thread: boots the client's own loops (Options::num_event_loops etc.; listener
   /// options are ignored). Errors: an invalid option, or loops that could not be created.

@@ -22,6 +22,7 @@
 
 #include "actnet/conn_ref.hpp"
 #include "actnet/datagram_ref.hpp"
+#include "actnet/export.hpp"
 #include "actnet/io/elastic_ring_buffer.hpp"
 #include "actnet/io/mixed_buffer.hpp"
 #include "actnet/io/poller.hpp"
@@ -47,7 +48,7 @@ class UdpListener;
 /// buffers and the user's context. Every method must be called on the connection's loop,
 /// which debug builds assert; other threads use ref(). A Conn& is valid until on_close
 /// returns: keep a ConnRef, never the reference, beyond that.
-class Conn {
+class ACTNET_API Conn {
  public:
   /// "As many as there are": the default count of peek(), next() and discard().
   static constexpr std::size_t kAll = std::numeric_limits<std::size_t>::max();
@@ -111,6 +112,54 @@ class Conn {
   void set_idle_timeout(std::chrono::milliseconds timeout);
   /// The current idle timeout (zero: none).
   std::chrono::milliseconds idle_timeout() const noexcept { return idle_timeout_; }
+
+  // ---- deadlines (loop thread), Go's SetReadDeadline/SetWriteDeadline/SetDeadline for a
+  // connection the loop reads for you. A deadline is a point in time on the steady clock.
+  // Passing one closes the connection with Errc::timed_out (on_close gets it). Setting one
+  // again replaces it; a later time costs no message, no syscall and no heap work (the
+  // loop's heap entry re-arms itself when it comes due), so re-arming on every on_traffic
+  // is cheap. `{}` clears it. Checked against the loop's turn clock: a deadline fires up to
+  // one turn late, never early. The overloads that take a duration count from now; zero or
+  // negative clears. They are separate from idle_timeout, which stays in force.
+  using DeadlineClock = std::chrono::steady_clock;  ///< the clock deadlines are points on
+
+  /// Loop thread. The connection must be done reading by `when`: once it passes, the
+  /// connection is closed with Errc::timed_out whether or not bytes arrived before it — as
+  /// a Go connection whose goroutine is always in Read. So to demand "some bytes every D",
+  /// re-arm it in on_traffic (or use set_idle_timeout); to bound how long a request may take
+  /// to arrive (a slowloris client sending a byte a second), set it when the request starts
+  /// and clear it when it is complete. It fires while reading is paused too; a
+  /// close_after_flush() clears it (nothing is read any more). Other threads:
+  /// ConnRef::set_read_deadline.
+  void set_read_deadline(DeadlineClock::time_point when);
+  /// Loop thread. Bytes written must have reached the kernel by `when`: if at that moment
+  /// bytes still wait in the connection's output (outbound_buffered() > 0: a peer that does
+  /// not read), the connection is closed with Errc::timed_out; if nothing waits, the
+  /// deadline was met and clears itself (write_deadline() is then `{}`). Set it before the
+  /// writes it should bound, as in Go.
+  void set_write_deadline(DeadlineClock::time_point when);
+  /// Loop thread: both of the above at once.
+  void set_deadline(DeadlineClock::time_point when);
+  /// Loop thread: the duration forms (from now; zero or negative clears):
+  /// set_read_deadline(now + `after`).
+  template <class Rep, class Period>
+  void set_read_deadline(std::chrono::duration<Rep, Period> after) {
+    set_read_deadline(deadline_after(after));
+  }
+  /// Loop thread: set_write_deadline(now + `after`); zero or negative clears.
+  template <class Rep, class Period>
+  void set_write_deadline(std::chrono::duration<Rep, Period> after) {
+    set_write_deadline(deadline_after(after));
+  }
+  /// Loop thread: set_deadline(now + `after`); zero or negative clears.
+  template <class Rep, class Period>
+  void set_deadline(std::chrono::duration<Rep, Period> after) {
+    set_deadline(deadline_after(after));
+  }
+  /// Loop thread: the read deadline in force (`{}`: none).
+  DeadlineClock::time_point read_deadline() const noexcept { return read_deadline_; }
+  /// Loop thread: the write deadline in force (`{}`: none; a met one clears itself).
+  DeadlineClock::time_point write_deadline() const noexcept { return write_deadline_; }
 
   /// flow control (loop thread): stop reading from the socket until resume_reading(),
   /// on top of the engine's own backpressure pause (both must be off for reading to go on).
@@ -225,6 +274,15 @@ class Conn {
   void reset() noexcept;
   std::uint64_t token() const noexcept;
   bool edge_triggered() const noexcept;
+  // Deadlines: the earliest in force (max: none), and whether one has passed at `now` (a
+  // write deadline met with nothing waiting clears itself here).
+  DeadlineClock::time_point next_deadline() const noexcept;
+  bool deadline_passed(DeadlineClock::time_point now);
+  template <class Rep, class Period>
+  static DeadlineClock::time_point deadline_after(std::chrono::duration<Rep, Period> after) {
+    if (after <= after.zero()) return {};
+    return DeadlineClock::now() + std::chrono::ceil<DeadlineClock::duration>(after);
+  }
   // Connected datagram mode (conn_datagram.cpp).
   bool read_datagrams();  // false: the connection closed
   std::error_code send_datagram(std::span<const std::string_view> parts, Completion done);
@@ -266,12 +324,15 @@ class Conn {
   bool shut_requested_ = false;
   bool shut_sent_ = false;
   std::vector<Completion> shut_waiters_;  // shutdown_write()'s callbacks until shut_sent_
-  // Idle timeout: the loop's heap holds at most one live entry per connection (idle_armed_);
-  // an entry that comes due early re-arms itself from last_read_ (lazy, no work per read).
-  using DeadlineClock = std::chrono::steady_clock;
+  // Deadlines: the loop's heap holds one live entry per connection, at deadline_armed_, no
+  // later than the earliest of the idle deadline (last_read_ + idle_timeout_), the read and
+  // the write deadline. A deadline moved later leaves that entry alone; when it comes due
+  // it re-arms at the new time (lazy: no work per read or per re-arm).
   std::chrono::milliseconds idle_timeout_{0};
   DeadlineClock::time_point last_read_{};
-  DeadlineClock::time_point idle_armed_ = DeadlineClock::time_point::max();
+  DeadlineClock::time_point read_deadline_{};
+  DeadlineClock::time_point write_deadline_{};
+  DeadlineClock::time_point deadline_armed_ = DeadlineClock::time_point::max();
   // Connected datagram mode: a connected UDP socket, and the datagrams waiting for the
   // kernel (never merged into outbound_, which is a byte stream).
   bool connected_udp_ = false;

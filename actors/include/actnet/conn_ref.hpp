@@ -11,6 +11,7 @@
 // mailbox hop.
 // wake and send always go through the mailbox, so a handler that wakes itself cannot recurse.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "actnet/action.hpp"
+#include "actnet/export.hpp"
 #include "actnet/receives.hpp"
 #include "actnet/runtime/completion.hpp"
 #include "actnet/runtime/unique_function.hpp"
@@ -36,7 +38,7 @@ class LoopInbox;
 /// A connection's handle for any thread: the loop's mailbox, a slot and a generation, never
 /// a pointer. Each call is a message to the loop; a ref whose connection closed fails with
 /// Errc::connection_closed and never reaches a newer connection in the same slot.
-class ConnRef {
+class ACTNET_API ConnRef {
  public:
   ConnRef() = default;  ///< names nothing: every call fails with connection_closed
 
@@ -81,6 +83,17 @@ class ConnRef {
   /// before it (the mailbox is FIFO per producer). `done` runs when the write side was shut
   /// (those bytes reached the kernel first), or with the error that stopped it.
   std::error_code shutdown_write(Completion done = {}) const;
+
+  /// Any thread: Conn::set_read_deadline / set_write_deadline / set_deadline on the loop
+  /// (one message; on the connection's own loop, at once). A time point, not a duration,
+  /// so the hop to the loop does not move it; `{}` clears. `done` runs on the loop once it
+  /// is set, or with connection_closed / shutting_down.
+  std::error_code set_read_deadline(std::chrono::steady_clock::time_point when,
+                                    Completion done = {}) const;
+  std::error_code set_write_deadline(std::chrono::steady_clock::time_point when,
+                                     Completion done = {}) const;
+  std::error_code set_deadline(std::chrono::steady_clock::time_point when,
+                               Completion done = {}) const;
 
   // Any thread:
   /// The connection's slot in its loop (reused after it closes).

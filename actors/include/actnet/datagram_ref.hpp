@@ -12,6 +12,7 @@
 #include <string>
 #include <system_error>
 
+#include "actnet/export.hpp"
 #include "actnet/io/socket_address.hpp"
 #include "actnet/runtime/completion.hpp"
 
@@ -23,7 +24,7 @@ class LoopInbox;
 
 /// How any thread answers a UDP datagram later: names a udp:// listener's loop, its socket
 /// and the peer. Each send is a message to the loop, which sends from that socket.
-class DatagramRef {
+class ACTNET_API DatagramRef {
  public:
   DatagramRef() = default;  ///< names nothing: every send fails with connection_closed
 

@@ -19,10 +19,12 @@
 
 #include "actnet/engine_stats.hpp"
 #include "actnet/event_handler.hpp"
+#include "actnet/export.hpp"
 #include "actnet/io/result.hpp"
 #include "actnet/io/socket_address.hpp"
 #include "actnet/io/status.hpp"
 #include "actnet/io/unique_fd.hpp"
+#include "actnet/loop_handle.hpp"
 #include "actnet/options.hpp"
 #include "actnet/runtime/actor_host.hpp"
 #include "actnet/runtime/actor_ref.hpp"
@@ -40,7 +42,7 @@ struct Runner;
 /// The handle to a running server, given to on_boot and on_shutdown and by start(): a small
 /// copyable value, safe from any thread, and still safe after the engine stopped (its calls
 /// then report that).
-class Engine {
+class ACTNET_API Engine {
  public:
   Engine() = default;
 
@@ -108,6 +110,17 @@ class Engine {
   /// Any thread: the number of loops (valid arguments to spawn_on are 0 .. loops() - 1).
   std::size_t loops() const;
 
+  /// Any thread: loop `index` (0 .. loops() - 1), to post work or arm timers there; an
+  /// empty handle when the index is out of range or the engine never booted.
+  LoopHandle loop_handle(std::size_t index) const;
+  /// Any thread: LoopHandle::schedule / every on the engine's loops in round robin; `fn`
+  /// runs on that loop's thread. To keep a timer next to a connection's state, use
+  /// conn.loop_handle().schedule(...) instead. Timers end when the stop reaches their loop
+  /// (see LoopHandle); an engine that has stopped returns an empty TimerHandle.
+  TimerHandle schedule(std::chrono::steady_clock::duration delay, UniqueFunction<void()> fn) const;
+  /// Any thread: LoopHandle::every on the engine's loops in round robin (see schedule()).
+  TimerHandle every(std::chrono::steady_clock::duration period, UniqueFunction<void()> fn) const;
+
   /// False for a default-constructed Engine, which names no engine.
   explicit operator bool() const noexcept { return core_ != nullptr; }
 
@@ -124,13 +137,14 @@ class Engine {
 /// Serves `address` ("tcp://:9000", "tcp6://[::1]:9000", "udp4://127.0.0.1:9001",
 /// "unix:///run/app.sock"; no scheme means tcp) on the calling thread until the engine stops.
 /// A udp address gets one SO_REUSEPORT socket per loop. The error names what failed.
-io::Status run(EventHandler& handler, std::string_view address, const Options& options = {});
+ACTNET_API io::Status run(EventHandler& handler, std::string_view address,
+                          const Options& options = {});
 /// The same with several listeners feeding one engine.
-io::Status rotate(EventHandler& handler, std::vector<std::string> addresses,
-                  const Options& options = {});
+ACTNET_API io::Status rotate(EventHandler& handler, std::vector<std::string> addresses,
+                             const Options& options = {});
 
 /// An engine serving on its own supervisor thread. Destroying it stops the engine and waits.
-class RunningEngine {
+class ACTNET_API RunningEngine {
  public:
   /// Movable: the moved-from RunningEngine owns nothing.
   RunningEngine(RunningEngine&&) noexcept;
@@ -150,7 +164,7 @@ class RunningEngine {
 };
 
 /// Boots an engine on a new thread; returns once its listeners are bound and on_boot ran.
-Result<RunningEngine> start(EventHandler& handler, std::vector<std::string> addresses,
-                            const Options& options = {});
+ACTNET_API Result<RunningEngine> start(EventHandler& handler, std::vector<std::string> addresses,
+                                       const Options& options = {});
 
 }  // namespace actnet

@@ -5,10 +5,12 @@
 #include <cstdint>
 #include <vector>
 
+#include "actnet/export.hpp"
+
 namespace actnet {
 
 /// One loop's counters, as of the snapshot.
-struct LoopStats {
+struct ACTNET_API LoopStats {
   std::size_t loop = 0;                      ///< the loop's index
   std::int64_t connections = 0;              ///< connections open on it
   std::uint64_t bytes_in = 0;                ///< bytes read from its connections so far
@@ -26,10 +28,16 @@ struct LoopStats {
   std::uint64_t actor_restarts = 0;     ///< restarts by the actors' supervision so far
   std::uint64_t actor_messages = 0;     ///< messages the actors received so far
   std::size_t actor_mailbox_depth = 0;  ///< actor messages queued now (approximate)
+  /// Turns the loop has run (one epoll_wait each): what re-arming a deadline must not add to.
+  std::uint64_t turns = 0;
+  /// Entries in the loop's deadline heap now — connection deadlines and user timers, stale
+  /// entries included (they go when they come due).
+  std::size_t deadline_entries = 0;
+  std::size_t timers = 0;  ///< the user timers armed now
 };
 
 /// What Engine::stats() returns: every loop's counters and the engine's own.
-struct EngineStats {
+struct ACTNET_API EngineStats {
   std::vector<LoopStats> loops;             ///< one entry per loop, in index order
   std::uint64_t accepted = 0;               ///< connections accepted so far
   std::uint64_t shed_on_fd_exhaustion = 0;  ///< connections closed at once for want of fds

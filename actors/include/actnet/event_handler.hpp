@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "actnet/action.hpp"
+#include "actnet/export.hpp"
 
 namespace actnet {
 
@@ -14,14 +15,14 @@ class Conn;
 class Engine;
 
 /// What on_tick() returns: when to run next, and whether to stop the engine.
-struct Tick {
+struct ACTNET_API Tick {
   std::chrono::milliseconds delay{1000};  ///< when on_tick runs next
   Action action = Action::none;           ///< shutdown stops the engine
 };
 
 /// What a user writes: gnet's life cycle as virtual functions with no-op defaults. Which
 /// thread runs each callback is part of the contract; none of them may block.
-class EventHandler {
+class ACTNET_API EventHandler {
  public:
   virtual ~EventHandler() = default;
 

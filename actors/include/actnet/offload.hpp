@@ -20,6 +20,7 @@
 #include <utility>
 #include <variant>
 
+#include "actnet/export.hpp"
 #include "actnet/io/result.hpp"
 #include "actnet/runtime/error.hpp"
 #include "actnet/runtime/unique_function.hpp"
@@ -32,8 +33,8 @@ namespace detail {
 /// Loop thread of `conn`: runs `job` on the engine's pool, then `then` on the loop with the
 /// connection if it is still open. `then` gets an error instead when the connection closed
 /// (connection_closed), the pool is full (queue_full) or released (pool_released).
-void submit_offload(Conn& conn, UniqueFunction<void()> job,
-                    UniqueFunction<void(Conn*, std::error_code)> then);
+ACTNET_API void submit_offload(Conn& conn, UniqueFunction<void()> job,
+                               UniqueFunction<void(Conn*, std::error_code)> then);
 }  // namespace detail
 
 /// Loop thread of `conn`. `job()` → R runs on a worker; `then(Conn*, Result<R>)` runs on the

@@ -16,6 +16,7 @@
 #include <spdlog/common.h>
 #include <spdlog/logger.h>
 
+#include "actnet/export.hpp"
 #include "actnet/io/result.hpp"
 #include "actnet/io/socket_options.hpp"
 #include "actnet/io/status.hpp"
@@ -31,7 +32,7 @@ enum class LoadBalancing : std::uint8_t {
 
 /// The one plain struct that configures an engine (or a Client's own loops): fill it with
 /// designated initializers naming only what differs from the defaults.
-struct Options {
+struct ACTNET_API Options {
   /// --- loops
   bool multicore = false;           ///< one loop per CPU (when num_event_loops is 0)
   std::size_t num_event_loops = 0;  ///< overrides multicore; 0: 1, or one per CPU with multicore
@@ -46,6 +47,12 @@ struct Options {
   /// SO_REUSEPORT, whatever reuse_port says (one socket only for a multicast group).
   unsigned multicast_interface_index = 0;
   std::string bind_to_device;  ///< SO_BINDTODEVICE for the listeners (needs CAP_NET_RAW)
+  /// Permission bits of a unix:// listener's socket file, e.g. 0660 (a client needs write
+  /// permission on it to connect). Unset: what bind() gives, 0777 & ~umask. Set before the
+  /// socket listens, through a handle that never follows a symlink. Whatever the mode, a
+  /// symlink or a file that is not a socket at the path is refused and left untouched
+  /// (io::UnixListener). Read by run() at boot; not allowed with an abstract unix:// name.
+  std::optional<unsigned> unix_socket_mode;
 
   /// --- buffers (each rounded up to a power of two, at least 1 KiB)
   std::size_t read_buffer_cap = 64 * 1024;   ///< a connection's inbound bytes at most
@@ -88,12 +95,12 @@ struct Options {
 };
 
 /// The options after validation: every cap a power of two, every default filled in.
-struct ResolvedOptions : Options {
+struct ACTNET_API ResolvedOptions : Options {
   std::size_t loops = 1;  ///< the number of event loops
 };
 
 /// Any thread: checks `options` and fills in what is derived. The error names the option and
 /// says what is wrong with its value.
-Result<ResolvedOptions> validate(const Options& options);
+ACTNET_API Result<ResolvedOptions> validate(const Options& options);
 
 }  // namespace actnet

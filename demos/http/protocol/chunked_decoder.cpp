@@ -40,7 +40,10 @@ BodyStep ChunkedDecoder::decode(std::string_view in) noexcept {
     switch (state_) {
       case State::size_first:
       case State::size: {
-        if (++line_ > limits_->max_chunk_line) return fail(400, "chunk size line too long", i);
+        // The line's end is not part of it: exactly max_chunk_line bytes before CRLF pass.
+        if (c != '\r' && c != '\n' && ++line_ > limits_->max_chunk_line) {
+          return fail(400, "chunk size line too long", i);
+        }
         const int digit = hex_value(c);
         if (digit >= 0) {
           // The size may not take the body past max_body: checked before it can overflow.
@@ -64,7 +67,10 @@ BodyStep ChunkedDecoder::decode(std::string_view in) noexcept {
         break;
       }
       case State::extension:
-        if (++line_ > limits_->max_chunk_line) return fail(400, "chunk size line too long", i);
+        // The line's end is not part of it: exactly max_chunk_line bytes before CRLF pass.
+        if (c != '\r' && c != '\n' && ++line_ > limits_->max_chunk_line) {
+          return fail(400, "chunk size line too long", i);
+        }
         if (c == '\r') {
           state_ = State::size_lf;
         } else if (c == '\n') {

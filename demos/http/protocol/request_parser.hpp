@@ -55,6 +55,8 @@ class RequestParser {
   Result parse(std::string_view in) noexcept;
   // Owner thread: after Step::complete, forgets the request and expects the next one.
   void next_request() noexcept;
+  // Owner thread: no head yet for the current request (waiting for it, or amid it).
+  bool in_head() const noexcept { return phase_ == Phase::head; }
 
   // ---- the request head: after Step::head, as long as its bytes are in the caller's buffer
   std::string_view method() const noexcept { return view(method_); }

@@ -29,6 +29,7 @@
 #include <string>
 #include <string_view>
 
+#include "actnet/export.hpp"
 #include "actnet/io/result.hpp"
 
 namespace actnet::io {
@@ -38,13 +39,13 @@ namespace actnet::io {
 enum class Network : std::uint8_t { tcp, tcp4, tcp6, udp, udp4, udp6, unix_stream };
 
 /// "tcp", "tcp4", ..., "unix": the scheme as written in a URL.
-std::string_view network_name(Network network) noexcept;
+ACTNET_API std::string_view network_name(Network network) noexcept;
 
 /// What kind of host an inet endpoint names; decides how resolve() turns it into addresses.
 enum class HostKind : std::uint8_t { none, wildcard, ipv4, ipv6, name };
 
 /// A parsed, checked address to listen on or connect to, before any name lookup.
-struct Endpoint {
+struct ACTNET_API Endpoint {
   Network network = Network::tcp;  ///< the scheme
   std::string host;                ///< canonical: "" (wildcard), "127.0.0.1", "::1" (no brackets),
                                    ///< or a lower-case host name; always "" for unix
@@ -78,6 +79,6 @@ struct Endpoint {
 /// Parses and checks `text`. Pure and non-blocking: safe from any thread. A bad address is
 /// an Error with std::errc::invalid_argument whose message quotes the input (non-printable
 /// bytes escaped as `\xNN`) and says what is wrong. Never throws except std::bad_alloc.
-Result<Endpoint> parse_endpoint(std::string_view text);
+ACTNET_API Result<Endpoint> parse_endpoint(std::string_view text);
 
 }  // namespace actnet::io

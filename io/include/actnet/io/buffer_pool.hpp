@@ -14,11 +14,13 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "actnet/export.hpp"
+
 namespace actnet::io {
 
 /// A loop's stock of buffer memory: blocks kept by power-of-two size so the steady state
 /// never calls the heap, at most max_kept_bytes of them. Loop thread only.
-class BufferPool {
+class ACTNET_API BufferPool {
  public:
   /// The smallest block: a kept block stores the free-list link in its own first bytes.
   static constexpr std::size_t kMinBlock = 16;

@@ -24,11 +24,13 @@
 #include <span>
 #include <vector>
 
+#include "actnet/export.hpp"
+
 namespace actnet::io {
 
 /// Edge-triggered reading with a per-connection budget: read until EAGAIN or `chunk` bytes,
 /// and carry a connection that may still be readable over to the next turn.
-class EdgeReadBudget {
+class ACTNET_API EdgeReadBudget {
  public:
   /// A budget of `chunk` bytes per connection per turn (at least 1).
   explicit EdgeReadBudget(std::size_t chunk) noexcept : chunk_(chunk > 0 ? chunk : 1) {}

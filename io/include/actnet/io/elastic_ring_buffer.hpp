@@ -20,6 +20,7 @@
 #include <span>
 #include <string_view>
 
+#include "actnet/export.hpp"
 #include "actnet/io/buffer_pool.hpp"
 #include "actnet/io/ring_buffer.hpp"
 
@@ -27,7 +28,7 @@ namespace actnet::io {
 
 /// A connection's inbound buffer: a RingBuffer whose block comes from the loop's BufferPool
 /// on the first write and goes back as soon as it is drained. Loop thread only.
-class ElasticRingBuffer {
+class ACTNET_API ElasticRingBuffer {
  public:
   /// max_capacity is the read cap (rounded up to a power of two, see RingBuffer).
   ElasticRingBuffer(BufferPool& pool, std::size_t max_capacity) noexcept

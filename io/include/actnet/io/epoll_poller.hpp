@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "actnet/export.hpp"
 #include "actnet/io/poller.hpp"
 #include "actnet/io/unique_fd.hpp"
 
@@ -18,7 +19,7 @@ namespace actnet::io {
 
 /// The Linux Poller: one epoll instance and an event array that grows under load and
 /// shrinks when waits stay light.
-class EpollPoller final : public Poller {
+class ACTNET_API EpollPoller final : public Poller {
  public:
   /// The event array's smallest size.
   static constexpr std::size_t kMinEvents = 128;

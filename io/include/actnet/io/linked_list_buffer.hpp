@@ -22,13 +22,15 @@
 #include <span>
 #include <string_view>
 
+#include "actnet/export.hpp"
+
 namespace actnet::io {
 
 class BufferPool;
 
 /// A list of pool chunks, bounded by max_bytes: the overflow of a
 /// connection's outbound ring. Loop thread only.
-class LinkedListBuffer {
+class ACTNET_API LinkedListBuffer {
  public:
   /// The chunk size when none is given.
   static constexpr std::size_t kDefaultChunkSize = 4096;

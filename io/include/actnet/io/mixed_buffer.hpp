@@ -19,6 +19,7 @@
 #include <span>
 #include <string_view>
 
+#include "actnet/export.hpp"
 #include "actnet/io/buffer_pool.hpp"
 #include "actnet/io/elastic_ring_buffer.hpp"
 #include "actnet/io/linked_list_buffer.hpp"
@@ -27,7 +28,7 @@ namespace actnet::io {
 
 /// A connection's outbound buffer: a RingBuffer up to the write cap, then a
 /// LinkedListBuffer for the overflow (gnet's "elastic" buffer). Loop thread only.
-class MixedBuffer {
+class ACTNET_API MixedBuffer {
  public:
   /// max_bytes meaning "no bound".
   static constexpr std::size_t kUnlimited = LinkedListBuffer::kUnlimited;

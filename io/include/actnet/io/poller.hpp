@@ -16,6 +16,7 @@
 #include <memory>
 #include <span>
 
+#include "actnet/export.hpp"
 #include "actnet/io/result.hpp"
 #include "actnet/io/status.hpp"
 
@@ -65,14 +66,14 @@ constexpr bool has(E set, E flags) noexcept {
 }
 
 /// One readiness event from Poller::wait().
-struct PollEvent {
+struct ACTNET_API PollEvent {
   std::uint64_t token;  ///< the token the fd was registered with
   Ready ready;          ///< what the fd is ready for
 };
 
 /// The readiness poller behind a loop: a small interface with one implementation per backend
 /// (EpollPoller). Owned by one loop thread.
-class Poller {
+class ACTNET_API Poller {
  public:
   virtual ~Poller() = default;
 
@@ -95,6 +96,6 @@ class Poller {
 };
 
 /// The best backend for this system (epoll on Linux).
-Result<std::unique_ptr<Poller>> make_default_poller();
+ACTNET_API Result<std::unique_ptr<Poller>> make_default_poller();
 
 }  // namespace actnet::io

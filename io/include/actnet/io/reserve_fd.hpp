@@ -8,6 +8,7 @@
 // thread opening a file between the close and the accept can take the freed slot (then
 // shed() reports EMFILE again, and nothing worse happens).
 
+#include "actnet/export.hpp"
 #include "actnet/io/result.hpp"
 #include "actnet/io/status.hpp"
 #include "actnet/io/unique_fd.hpp"
@@ -16,7 +17,7 @@ namespace actnet::io {
 
 /// A spare file descriptor held open so that, out of descriptors (EMFILE), an acceptor can
 /// free it, accept and close the waiting connection, and take it again (muduo's trick).
-class ReserveFd {
+class ACTNET_API ReserveFd {
  public:
   /// Opens the spare. Fails only if the process is already out of descriptors.
   static Result<ReserveFd> open();

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "actnet/export.hpp"
 #include "actnet/io/address.hpp"
 #include "actnet/io/result.hpp"
 #include "actnet/io/socket_address.hpp"
@@ -33,10 +34,10 @@ enum class ResolveFor : std::uint8_t {
 /// lookup failures std::errc::address_not_available (no such name / no address of that
 /// family), resource_unavailable_try_again (temporary DNS failure) or the system errno; the
 /// message names the endpoint and gives gai_strerror's reason.
-Result<std::vector<SocketAddress>> resolve(const Endpoint& endpoint,
-                                           ResolveFor purpose = ResolveFor::bind);
+ACTNET_API Result<std::vector<SocketAddress>> resolve(const Endpoint& endpoint,
+                                                      ResolveFor purpose = ResolveFor::bind);
 
 /// True when this kernel can create IPv6 sockets. Probed once per process (thread-safe).
-bool ipv6_supported() noexcept;
+ACTNET_API bool ipv6_supported() noexcept;
 
 }  // namespace actnet::io

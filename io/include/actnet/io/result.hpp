@@ -13,11 +13,13 @@
 #include <utility>
 #include <variant>
 
+#include "actnet/export.hpp"
+
 namespace actnet {
 
 /// Why something failed: a code to compare (errno values in the system category, Errc in
 /// actnet's) and a message for people.
-struct Error {
+struct ACTNET_API Error {
   std::error_code code;  ///< what failed, for comparisons
   std::string message;   ///< for people: what was asked, and what went wrong
 

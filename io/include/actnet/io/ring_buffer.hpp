@@ -23,13 +23,15 @@
 #include <span>
 #include <string_view>
 
+#include "actnet/export.hpp"
+
 namespace actnet::io {
 
 class BufferPool;
 
 /// A bounded ring of bytes in one power-of-two block that grows by doubling up to its cap;
 /// storage only from the first write. Loop thread only: not thread-safe.
-class RingBuffer {
+class ACTNET_API RingBuffer {
  public:
   /// The smallest block a ring takes (BufferPool's smallest block).
   static constexpr std::size_t kMinCapacity = 16;

@@ -9,11 +9,13 @@
 #include <cstdint>
 #include <string>
 
+#include "actnet/export.hpp"
+
 namespace actnet::io {
 
 /// A socket address of any family (sockaddr_storage and its length): a plain value, safe to
 /// copy across threads.
-class SocketAddress {
+class ACTNET_API SocketAddress {
  public:
   /// An empty address (AF_UNSPEC).
   SocketAddress() noexcept : len_(0) { storage_.ss_family = AF_UNSPEC; }
@@ -42,7 +44,7 @@ class SocketAddress {
   std::string to_string() const;
 
   /// The same length and the same address bytes.
-  friend bool operator==(const SocketAddress& a, const SocketAddress& b) noexcept;
+  friend ACTNET_API bool operator==(const SocketAddress& a, const SocketAddress& b) noexcept;
 
  private:
   sockaddr_storage storage_{};

@@ -7,6 +7,7 @@
 #include <string>
 #include <variant>
 
+#include "actnet/export.hpp"
 #include "actnet/io/result.hpp"
 
 namespace actnet::io {
@@ -21,6 +22,6 @@ inline Status ok_status() noexcept {
 
 /// `what` names the call and its subject, e.g. "setsockopt(TCP_NODELAY) on fd 7"; the message
 /// becomes "setsockopt(TCP_NODELAY) on fd 7: Protocol not available". Any thread.
-Error errno_error(int err, std::string what);
+ACTNET_API Error errno_error(int err, std::string what);
 
 }  // namespace actnet::io

@@ -7,13 +7,14 @@
 
 #include <optional>
 
+#include "actnet/export.hpp"
 #include "actnet/io/socket_options.hpp"
 #include "actnet/io/status.hpp"
 
 namespace actnet::io {
 
 /// The socket options every new TCP connection gets (apply_tcp_options), from Options.
-struct TcpOptions {
+struct ACTNET_API TcpOptions {
   bool no_delay = true;                 ///< TCP_NODELAY: on by default, see above
   std::optional<KeepAlive> keep_alive;  ///< unset: the kernel default (off)
   int recv_buffer = 0;                  ///< SO_RCVBUF bytes; 0 leaves the kernel's autotuning
@@ -23,6 +24,6 @@ struct TcpOptions {
 
 /// Applies `options` to the connected TCP socket `fd`, in the order above; stops at and returns
 /// the first refusal. The thread that owns `fd`.
-Status apply_tcp_options(int fd, const TcpOptions& options);
+ACTNET_API Status apply_tcp_options(int fd, const TcpOptions& options);
 
 }  // namespace actnet::io

@@ -5,10 +5,12 @@
 #include <type_traits>
 #include <utility>
 
+#include "actnet/export.hpp"
+
 namespace actnet::io {
 
 /// Owns one file descriptor and closes it once (the fd's unique_ptr). Move-only.
-class UniqueFd {
+class ACTNET_API UniqueFd {
  public:
   UniqueFd() noexcept = default;
   /// Takes ownership of `fd` (-1: none).

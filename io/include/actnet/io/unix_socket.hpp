@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 
+#include "actnet/export.hpp"
 #include "actnet/io/result.hpp"
 #include "actnet/io/socket_address.hpp"
 #include "actnet/io/unique_fd.hpp"
@@ -27,24 +28,27 @@ namespace actnet::io {
 /// Refused, with a message naming the path, when empty, longer than sun_path holds (107 bytes
 /// for a path, which needs its NUL; 107 after the '\0' for an abstract name), or when a path
 /// contains a NUL. Any thread.
-Result<SocketAddress> unix_address(std::string_view path);
+ACTNET_API Result<SocketAddress> unix_address(std::string_view path);
 
 /// How UnixListener::listen() sets up the socket.
-struct UnixListenOptions {
-  /// Who may connect. Applied with chmod() right after bind() and before listen(), so no
-  /// client gets in while the file still has the umask's mode. Unset keeps the umask's mode.
-  /// Refused for abstract names, which have no file.
+struct ACTNET_API UnixListenOptions {
+  /// Who may connect (connecting needs write permission on the file). Applied right after
+  /// bind() and before listen(), through a handle opened without following symlinks, so no
+  /// client gets in while the file still has the umask's mode. Unset keeps what bind() gives:
+  /// 0777 & ~umask. Refused for abstract names, which have no file.
   std::optional<mode_t> mode;
   int backlog = 0;  ///< 0 means listen_backlog()
 };
 
 /// A listening unix socket that owns its socket file: it refuses to steal a live server's
 /// path, and removes the file when it closes.
-class UnixListener {
+class ACTNET_API UnixListener {
  public:
   /// Errors: std::errc::address_in_use "address in use by a live server" (something accepts
-  /// connections on the path), std::errc::file_exists (the path is not a socket; left
-  /// untouched), std::errc::filename_too_long, or the failing call with its errno.
+  /// connections on the path), std::errc::file_exists (the path is a symlink or not a
+  /// socket: never followed, left untouched), std::errc::filename_too_long, or the failing
+  /// call with its errno. The path's last component is never followed if it is a symlink:
+  /// bind() does not create through one, and the stale check and mode use lstat/O_NOFOLLOW.
   static Result<UnixListener> listen(std::string_view path, const UnixListenOptions& options = {});
 
   /// Takes `other`'s socket and file; `other` owns nothing afterwards.

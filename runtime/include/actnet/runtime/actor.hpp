@@ -5,6 +5,7 @@
 
 #include <memory>
 
+#include "actnet/export.hpp"
 #include "actnet/runtime/actor_ref.hpp"
 #include "actnet/runtime/envelope.hpp"
 
@@ -13,7 +14,7 @@ namespace actnet {
 class ActorHost;
 
 /// The untyped part every hosted actor shares; users derive from Actor<Msg>.
-class ActorBase {
+class ACTNET_API ActorBase {
  public:
   virtual ~ActorBase() = default;
 

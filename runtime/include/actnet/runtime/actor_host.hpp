@@ -17,6 +17,7 @@
 
 #include <spdlog/logger.h>
 
+#include "actnet/export.hpp"
 #include "actnet/runtime/actor.hpp"
 #include "actnet/runtime/actor_ref.hpp"
 #include "actnet/runtime/envelope.hpp"
@@ -28,7 +29,7 @@ namespace actnet {
 
 /// Owns a set of actors and the one mailbox they all receive through; driven by its owner's
 /// thread (an event loop, or any thread that calls run_once()), it never blocks.
-class ActorHost {
+class ACTNET_API ActorHost {
  public:
   /// Messages handled per run_once() unless the owner says otherwise.
   static constexpr std::size_t kDefaultBudget = 256;

@@ -6,6 +6,7 @@
 
 #include <system_error>
 
+#include "actnet/export.hpp"
 #include "actnet/runtime/unique_function.hpp"
 
 namespace actnet {
@@ -15,6 +16,6 @@ using Completion = UniqueFunction<void(std::error_code)>;
 
 /// Runs `done` (if set) with `ec` and empties it. An exception thrown by the callback is
 /// logged and swallowed: it must not unwind through the loop that ran it.
-void complete(Completion& done, std::error_code ec) noexcept;
+ACTNET_API void complete(Completion& done, std::error_code ec) noexcept;
 
 }  // namespace actnet

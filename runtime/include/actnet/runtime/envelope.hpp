@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "actnet/export.hpp"
 #include "actnet/runtime/completion.hpp"
 #include "actnet/runtime/unique_function.hpp"
 
@@ -14,7 +15,7 @@ class ActorBase;
 
 /// Names one actor on one host. A slot is reused after its actor stops; the generation is
 /// bumped then, so an id of the old actor never matches the new one.
-struct ActorId {
+struct ACTNET_API ActorId {
   std::uint32_t slot = 0;        ///< the actor's slot on its host
   std::uint32_t generation = 0;  ///< 0: names nothing
 
@@ -23,7 +24,7 @@ struct ActorId {
 };
 
 /// One message on its way to a hosted actor, its type erased so one mailbox serves them all.
-struct Envelope {
+struct ACTNET_API Envelope {
   ActorId to;                                ///< the actor it is for
   UniqueFunction<void(ActorBase&)> deliver;  ///< calls receive() with the typed message
   Completion done;                           ///< runs once with the outcome (may be empty)

@@ -6,6 +6,8 @@
 #include <string>
 #include <system_error>
 
+#include "actnet/export.hpp"
+
 namespace actnet {
 
 /// actnet's error codes, in the "actnet" category (error_category()).
@@ -31,7 +33,7 @@ enum class Errc {
 };
 
 /// Thread-safe; the category object lives for the whole program.
-const std::error_category& error_category() noexcept;
+ACTNET_API const std::error_category& error_category() noexcept;
 
 /// Makes `e` a std::error_code in actnet's category (also what lets an Errc compare with one).
 inline std::error_code make_error_code(Errc e) noexcept {

@@ -8,10 +8,12 @@
 
 #include <spdlog/logger.h>
 
+#include "actnet/export.hpp"
+
 namespace actnet::log {
 
 /// What make_logger() builds.
-struct LogOptions {
+struct ACTNET_API LogOptions {
   spdlog::level::level_enum level = spdlog::level::info;  ///< the lowest level logged
   std::string path;  ///< empty: stderr; else appended to this file
 };
@@ -19,13 +21,13 @@ struct LogOptions {
 /// Any thread: a new logger named "actnet" (not registered in spdlog's global registry).
 /// Throws std::system_error (invalid_argument), naming the path and the reason, when the
 /// file cannot be opened; the engine turns that into the error value run() returns.
-std::shared_ptr<spdlog::logger> make_logger(const LogOptions& options);
+ACTNET_API std::shared_ptr<spdlog::logger> make_logger(const LogOptions& options);
 
 /// Any thread: the process-wide default logger, created on first use.
-std::shared_ptr<spdlog::logger> default_logger();
+ACTNET_API std::shared_ptr<spdlog::logger> default_logger();
 
 /// Any thread: replaces the default logger (nullptr restores the stderr one). Components that
 /// already took the old one keep it.
-void set_default_logger(std::shared_ptr<spdlog::logger> logger);
+ACTNET_API void set_default_logger(std::shared_ptr<spdlog::logger> logger);
 
 }  // namespace actnet::log

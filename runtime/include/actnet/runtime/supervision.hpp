@@ -7,6 +7,8 @@
 #include <chrono>
 #include <cstdint>
 
+#include "actnet/export.hpp"
+
 namespace actnet {
 
 /// What a host does with an actor whose receive() threw.
@@ -17,7 +19,7 @@ enum class OnFailure : std::uint8_t {
 };
 
 /// An actor's failure policy, chosen at spawn.
-struct Supervision {
+struct ACTNET_API Supervision {
   OnFailure on_failure = OnFailure::restart;  ///< what to do on a failure
   int max_restarts = 5;                       ///< restarts allowed within `window`...
   std::chrono::milliseconds window{10'000};   ///< ...after which the actor is stopped

@@ -6,10 +6,12 @@
 #include <atomic>
 #include <thread>
 
+#include "actnet/export.hpp"
+
 namespace actnet {
 
 /// Remembers which thread owns an object, so loop-only methods can assert they run there.
-class ThreadOwner {
+class ACTNET_API ThreadOwner {
  public:
   /// Binds to the constructing thread; the owner's thread calls bind_to_current_thread()
   /// when it starts if it is not the constructing one.

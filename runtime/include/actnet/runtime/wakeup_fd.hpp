@@ -6,10 +6,12 @@
 #include <atomic>
 #include <cstdint>
 
+#include "actnet/export.hpp"
+
 namespace actnet {
 
 /// A doorbell: an eventfd that producers ring to wake a consumer sleeping in epoll_wait.
-class WakeupFd {
+class ACTNET_API WakeupFd {
  public:
   /// Throws std::system_error when the kernel refuses an eventfd (fd limit reached).
   WakeupFd();

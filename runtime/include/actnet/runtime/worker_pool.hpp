@@ -16,12 +16,13 @@
 
 #include <spdlog/logger.h>
 
+#include "actnet/export.hpp"
 #include "actnet/runtime/unique_function.hpp"
 
 namespace actnet {
 
 /// How a WorkerPool is built.
-struct WorkerPoolOptions {
+struct ACTNET_API WorkerPoolOptions {
   std::size_t threads = 4;                 ///< worker threads, started by the constructor
   std::size_t capacity = 1024;             ///< jobs queued and not yet started
   std::string name = "actnet-pool";        ///< thread names: `name-index`, cut to 15 characters
@@ -37,7 +38,7 @@ enum class SubmitResult : std::uint8_t {
 
 /// Runs blocking work off the event loops: a fixed set of threads and a bounded queue.
 /// From a loop use try_submit(), which never blocks; a job answers its requester by message.
-class WorkerPool {
+class ACTNET_API WorkerPool {
  public:
   /// What the pool runs: a move-only callable.
   using Job = UniqueFunction<void()>;
