@@ -141,7 +141,11 @@ EngineStats Engine::stats() const {
     l.watchdog_hits = c.watchdog_hits.load(std::memory_order_relaxed);
     l.buffer_bytes = c.buffer_bytes.load(std::memory_order_relaxed);
     l.datagrams_truncated = c.datagrams_truncated.load(std::memory_order_relaxed);
-    if (i < core_->inboxes.size()) l.mailbox_depth = core_->inboxes[i]->mailbox.size_approx();
+    l.wakeups = c.actor_wakeups.load(std::memory_order_relaxed);
+    if (i < core_->inboxes.size()) {
+      l.mailbox_depth = core_->inboxes[i]->mailbox.size_approx();
+      l.wakeups += core_->inboxes[i]->mailbox.wakeups();
+    }
     l.actors = c.actors.load(std::memory_order_relaxed);
     l.actor_restarts = c.actor_restarts.load(std::memory_order_relaxed);
     l.actor_messages = c.actor_messages.load(std::memory_order_relaxed);

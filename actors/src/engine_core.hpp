@@ -45,6 +45,7 @@ struct LoopCounters {
   std::atomic<std::uint64_t> turns{0};
   std::atomic<std::size_t> deadline_entries{0};  // at the end of the last turn
   std::atomic<std::size_t> timers{0};            // at the end of the last turn
+  std::atomic<std::uint64_t> actor_wakeups{0};      // at the end of the last turn
   // For the watchdog: when the current turn started (0: waiting in epoll), and the user
   // callback it is in (nullptr: none).
   std::atomic<std::int64_t> turn_started_ns{0};

@@ -190,6 +190,7 @@ void EventLoop::publish_counters() noexcept {
   counters_.actor_mailbox_depth.store(actors_.inbox().size_approx(), std::memory_order_relaxed);
   counters_.deadline_entries.store(deadlines_.size(), std::memory_order_relaxed);
   counters_.timers.store(timers_.armed(), std::memory_order_relaxed);
+  counters_.actor_wakeups.store(actors_.inbox().wakeups(), std::memory_order_relaxed);
 }
 
 void EventLoop::dispatch_io(std::uint64_t token, io::Ready ready) {

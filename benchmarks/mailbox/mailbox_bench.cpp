@@ -6,7 +6,11 @@
 // message, so the consumer is the bottleneck). Prints messages/s, eventfd writes per 1,000
 // messages, and each design's ratio to actnet's.
 //
-//   actnet-bench-mailbox [messages-per-run (default 4000000)]
+//   actnet-bench-mailbox [messages-per-run (default 4000000)] [--csv ROUND]
+//
+// --csv prints rows of benchmarks/results/mailbox.csv (mode,case,server,round,metric,value)
+// instead of the table: case light-p1 ... busy-p4, servers actnet, mutex-deque and
+// moodycamel-eventfd, metrics msgs_per_s and eventfd_writes_per_1000.
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -45,6 +49,7 @@ struct Doorbell {
 
 struct ActnetDesign {
   static constexpr const char* kName = "actnet Mailbox";
+  static constexpr const char* kServer = "actnet";
   actnet::Mailbox<std::uint64_t> box{4096};
   void push(std::uint64_t v) { (void)box.push(std::move(v)); }
   template <class F>
@@ -62,6 +67,7 @@ struct ActnetDesign {
 
 struct NaiveDesign {
   static constexpr const char* kName = "mutex+deque+eventfd/msg";
+  static constexpr const char* kServer = "mutex-deque";
   std::mutex mu;
   std::deque<std::uint64_t> q;
   Doorbell bell;
@@ -94,6 +100,7 @@ struct NaiveDesign {
 
 struct MoodycamelDesign {
   static constexpr const char* kName = "moodycamel+eventfd/msg";
+  static constexpr const char* kServer = "moodycamel-eventfd";
   moodycamel::ConcurrentQueue<std::uint64_t> q{4096};
   moodycamel::ConsumerToken token{q};
   Doorbell bell;
@@ -182,17 +189,39 @@ Figures run(int producers, std::uint64_t total, int work) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::uint64_t total = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 4'000'000;
-  std::printf("mailbox throughput, %llu messages per run, one consumer sleeping in epoll_wait\n",
-              static_cast<unsigned long long>(total));
-  std::printf("%-6s %-9s %-26s %14s %16s %10s\n", "load", "producers", "design", "msgs/s",
-              "eventfd w/1000", "vs actnet");
+  std::uint64_t total = 4'000'000;
+  int csv_round = 0;  // 0: print the table
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--csv" && i + 1 < argc) {
+      csv_round = std::atoi(argv[++i]);
+    } else {
+      total = std::strtoull(argv[i], nullptr, 10);
+    }
+  }
+  if (csv_round == 0) {
+    std::printf("mailbox throughput, %llu messages per run, one consumer sleeping in epoll_wait\n",
+                static_cast<unsigned long long>(total));
+    std::printf("%-6s %-9s %-26s %14s %16s %10s\n", "load", "producers", "design", "msgs/s",
+                "eventfd w/1000", "vs actnet");
+  }
   for (int work : {0, 40}) {
     for (int producers : {1, 2, 4}) {
       const Figures a = run<ActnetDesign>(producers, total, work);
       const Figures n = run<NaiveDesign>(producers, total, work);
       const Figures m = run<MoodycamelDesign>(producers, total, work);
       const char* load = work == 0 ? "light" : "busy";
+      if (csv_round != 0) {
+        auto rows = [&](const char* server, const Figures& f) {
+          std::printf("mailbox,%s-p%d,%s,%d,msgs_per_s,%.0f\n", load, producers, server, csv_round,
+                      f.msgs_per_s);
+          std::printf("mailbox,%s-p%d,%s,%d,eventfd_writes_per_1000,%.2f\n", load, producers,
+                      server, csv_round, f.writes_per_1000);
+        };
+        rows(ActnetDesign::kServer, a);
+        rows(NaiveDesign::kServer, n);
+        rows(MoodycamelDesign::kServer, m);
+        continue;
+      }
       auto row = [&](const char* name, const Figures& f) {
         std::printf("%-6s %-9d %-26s %14.0f %16.2f %9.2fx\n", load, producers, name, f.msgs_per_s,
                     f.writes_per_1000, f.msgs_per_s / a.msgs_per_s);

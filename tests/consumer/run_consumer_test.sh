@@ -14,13 +14,14 @@
 set -euo pipefail
 build_dir=$(cd "$1" && pwd) source_dir=$(cd "$2" && pwd)
 mkdir -p "$3"
-work=$(mktemp -d "$3/run.XXXXXX")
+work=$(mktemp -d "$(cd "$3" && pwd)/run.XXXXXX")
 server=""
 cleanup() {
   if [ -n "$server" ]; then kill -KILL "$server" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM
 
 consumer="$source_dir/tests/consumer"
 generator=()
@@ -35,6 +36,8 @@ run_echo() {
   local name=$1 binary=$2 attempt port reply status message="hello from the $1 consumer"
   for attempt in 1 2 3 4 5; do
     port=$((20000 + RANDOM % 30000))
+    # Something answers there already: another port (a reuse_port listener could share it).
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then continue; fi
     "$binary" "$port" &
     server=$!
     for _ in $(seq 100); do  # up to 10 s for the listener
@@ -96,7 +99,10 @@ cmake -S "$consumer" -B "$work/shared-add-subdirectory" "${generator[@]}" \
   -DCMAKE_BUILD_TYPE=Release -DACTNET_SOURCE_DIR="$source_dir" -DBUILD_SHARED_LIBS=ON \
   -DACTNET_INSTALL=ON >/dev/null
 cmake --build "$work/shared-add-subdirectory" -j "$jobs" >/dev/null
-[ ! -e "$work/shared-add-subdirectory/tests" ] || fail "add_subdirectory built actnet's tests"
+for dir in tests demos benchmarks; do
+  [ ! -e "$work/shared-add-subdirectory/actnet-build/$dir" ] ||
+    fail "add_subdirectory built actnet's $dir"
+done
 run_echo shared-add-subdirectory "$work/shared-add-subdirectory/consumer-echo"
 
 step "shared: cmake --install of that build"

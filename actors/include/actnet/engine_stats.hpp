@@ -11,12 +11,16 @@ namespace actnet {
 
 /// One loop's counters, as of the snapshot.
 struct ACTNET_API LoopStats {
-  std::size_t loop = 0;                      ///< the loop's index
-  std::int64_t connections = 0;              ///< connections open on it
-  std::uint64_t bytes_in = 0;                ///< bytes read from its connections so far
-  std::uint64_t bytes_out = 0;               ///< bytes written to its connections so far
-  std::uint64_t messages_handled = 0;        ///< mailbox messages run by the loop
-  std::size_t mailbox_depth = 0;             ///< queued now (approximate)
+  std::size_t loop = 0;                ///< the loop's index
+  std::int64_t connections = 0;        ///< connections open on it
+  std::uint64_t bytes_in = 0;          ///< bytes read from its connections so far
+  std::uint64_t bytes_out = 0;         ///< bytes written to its connections so far
+  std::uint64_t messages_handled = 0;  ///< mailbox messages run by the loop
+  std::size_t mailbox_depth = 0;       ///< queued now (approximate)
+  /// Eventfd writes that woke the loop from its sleep, for the loop's mailbox and its
+  /// actors' mailbox together. Producers write only to a loop that announced it sleeps, so
+  /// wakeups per message says how well cross-thread traffic coalesces (0 when it is busy).
+  std::uint64_t wakeups = 0;
   std::chrono::nanoseconds longest_turn{0};  ///< the longest loop turn so far
   std::uint64_t watchdog_hits = 0;           ///< turns that ran past Options::watchdog_threshold
   std::uint64_t buffer_bytes = 0;            ///< buffer memory the loop's connections hold now
