@@ -9,7 +9,9 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -148,6 +150,39 @@ TEST_CASE("the timers example closes an idle client and says bye before closing 
     const auto start = std::chrono::steady_clock::now();
     CHECK(idle.closed_within(5000));  // set_idle_timeout(1s)
     CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(900));
+  }
+  require_graceful_exit(*server);
+}
+
+TEST_CASE(
+    "the deadlines example answers later from a timer and closes a trickling client at its "
+    "read deadline",
+    "[docs]") {
+  TempDir dir;
+  int port = 0;
+  auto server = start_example(dir, "deadlines", port);
+  {
+    TestClient client(loopback(port));
+    client.send_all("ping\n");
+    CHECK(client.recv_exact(5) == "ping\n");
+    const auto asked = std::chrono::steady_clock::now();
+    client.send_all("later\n");
+    CHECK(client.recv_exact(6) == "later\n");  // schedule(200ms, ...)
+    CHECK(std::chrono::steady_clock::now() - asked >= std::chrono::milliseconds(190));
+  }
+  {
+    // A byte every 300 ms would keep an idle timeout of 1 s at bay forever; the read
+    // deadline of 1 s closes the connection all the same.
+    TestClient slow(loopback(port));
+    const auto start = std::chrono::steady_clock::now();
+    for (const char* byte : {"p", "i", "n"}) {
+      slow.send_all(byte);
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    }
+    CHECK(slow.closed_within(5000));
+    const auto took = std::chrono::steady_clock::now() - start;
+    CHECK(took >= std::chrono::milliseconds(950));
+    CHECK(took < std::chrono::milliseconds(5000));
   }
   require_graceful_exit(*server);
 }

@@ -90,8 +90,11 @@ class ACTNET_API ConnRef {
   /// is set, or with connection_closed / shutting_down.
   std::error_code set_read_deadline(std::chrono::steady_clock::time_point when,
                                     Completion done = {}) const;
+  /// Any thread: Conn::set_write_deadline on the loop (see set_read_deadline()).
   std::error_code set_write_deadline(std::chrono::steady_clock::time_point when,
                                      Completion done = {}) const;
+  /// Any thread: Conn::set_deadline on the loop, both deadlines at once (see
+  /// set_read_deadline()).
   std::error_code set_deadline(std::chrono::steady_clock::time_point when,
                                Completion done = {}) const;
 
