@@ -23,6 +23,9 @@ packages=(
   nodejs chromium
   # peer servers of the benchmarks (benchmarks/peers), the report and its chart (and scripts/soak.sh's plot)
   libuv1-dev libevent-dev python3 gnuplot-nox
+  # counting the echo path's cost: syscalls per message (perf stat, strace -c), instructions
+  # per message (valgrind --tool=callgrind)
+  linux-perf strace valgrind
 )
 # Debian's npm is a separate package, but NodeSource's nodejs ships npm itself and conflicts
 # with Debian's; ask for the package only when there is no npm command.

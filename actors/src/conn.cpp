@@ -23,15 +23,29 @@ std::error_code errno_code(int err) {
   return {err, std::system_category()};
 }
 
-// sendmsg with MSG_NOSIGNAL: a peer that vanished is an error value, not SIGPIPE.
+// With MSG_NOSIGNAL: a peer that vanished is an error value, not SIGPIPE. One piece (the
+// usual reply) goes with send(), which spares the kernel sendmsg's msghdr and iovec copies;
+// several go with one sendmsg.
 ssize_t send_iov(int fd, iovec* iov, std::size_t count) {
+  ssize_t n;
+  if (count == 1) {
+    while ((n = ::send(fd, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
+    }
+    return n;
+  }
   msghdr msg{};
   msg.msg_iov = iov;
   msg.msg_iovlen = count;
-  ssize_t n;
   while ((n = ::sendmsg(fd, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
   }
   return n;
+}
+
+// Reads into the ring's free space: recv() when it is one run (a ring that was empty is
+// read from its start), readv() only when the free space wraps.
+ssize_t recv_iov(int fd, iovec* iov, std::size_t count) {
+  if (count == 1) return ::recv(fd, iov[0].iov_base, iov[0].iov_len, 0);
+  return ::readv(fd, iov, static_cast<int>(count));
 }
 
 // Drops, without copying, what a TCP peer sent that nobody will read. A close() with unread
@@ -94,9 +108,9 @@ void Conn::reset() noexcept {
   inbound_.clear();
   outbound_.clear();
   context_.reset();
-  pending_.clear();
-  shut_waiters_.clear();
-  datagrams_out_.clear();
+  pending_.release();  // a free slot holds no memory for the next connection's sake
+  std::vector<Completion>().swap(shut_waiters_);
+  datagrams_out_.release();
   datagrams_out_bytes_ = 0;
   state_ = State::free;
   generation_ = (generation_ + 1) & 0x7FFF'FFFF;  // stale refs stop matching here
@@ -130,7 +144,7 @@ bool Conn::read_ready(std::size_t budget, bool& more) {
       iov[i].iov_len = std::min(iov[i].iov_len, room);
       room -= iov[i].iov_len;
     }
-    const ssize_t n = ::readv(fd_.get(), iov, static_cast<int>(count));
+    const ssize_t n = recv_iov(fd_.get(), iov, count);
     if (n > 0) {
       inbound_.commit_write(static_cast<std::size_t>(n));
       total += static_cast<std::size_t>(n);
@@ -146,7 +160,7 @@ bool Conn::read_ready(std::size_t budget, bool& more) {
     break;
   }
   if (!level && (total >= budget || full) && !eof && !failure) more = true;
-  loop_.counters().bytes_in.fetch_add(total, std::memory_order_relaxed);
+  detail::add_own(loop_.counters().bytes_in, total);
   if (total > 0) last_read_ = loop_.now();  // the idle deadline moves lazily (arm_deadline)
 
   if (total > 0) {
@@ -244,7 +258,7 @@ std::error_code Conn::queue(std::span<const std::string_view> parts, Completion 
   }
   queued_total_ += total;
   flushed_total_ += sent;
-  loop_.counters().bytes_out.fetch_add(sent, std::memory_order_relaxed);
+  detail::add_own(loop_.counters().bytes_out, sent);
   if (done) {
     if (flushed_total_ >= queued_total_) {
       complete(done, {});
@@ -289,7 +303,7 @@ void Conn::write_ready() {
     }
     outbound_.discard(static_cast<std::size_t>(n));
     flushed_total_ += static_cast<std::size_t>(n);
-    loop_.counters().bytes_out.fetch_add(static_cast<std::size_t>(n), std::memory_order_relaxed);
+    detail::add_own(loop_.counters().bytes_out, static_cast<std::size_t>(n));
     if (static_cast<std::size_t>(n) < offered) break;  // the kernel is full
   }
   while (!pending_.empty() && pending_.front().end <= flushed_total_) {
@@ -404,7 +418,7 @@ void Conn::close_with(std::error_code error) {
     if (n > 0) {
       outbound_.discard(static_cast<std::size_t>(n));
       flushed_total_ += static_cast<std::size_t>(n);
-      loop_.counters().bytes_out.fetch_add(static_cast<std::size_t>(n), std::memory_order_relaxed);
+      detail::add_own(loop_.counters().bytes_out, static_cast<std::size_t>(n));
     }
   }
   (void)loop_.poller().remove(fd_.get());

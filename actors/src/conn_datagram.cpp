@@ -137,7 +137,7 @@ bool Conn::read_datagrams() {
       continue;
     }
     inbound_.commit_write(static_cast<std::size_t>(n));
-    loop_.counters().bytes_in.fetch_add(static_cast<std::size_t>(n), std::memory_order_relaxed);
+    detail::add_own(loop_.counters().bytes_in, static_cast<std::size_t>(n));
     last_read_ = loop_.now();  // an idle timeout counts from the last datagram
     const Action action =
         loop_.call("on_traffic", this, [&] { return handler_->on_traffic(*this); });
@@ -151,8 +151,7 @@ bool Conn::read_datagrams() {
 }
 
 void Conn::note_truncated() {
-  const std::uint64_t before =
-      loop_.counters().datagrams_truncated.fetch_add(1, std::memory_order_relaxed);
+  const std::uint64_t before = detail::add_own(loop_.counters().datagrams_truncated, 1);
   // One line for the loop's first and then one per 1024, so a flood cannot flood the log.
   if (before % 1024 == 0) {
     loop_.logger().warn(
@@ -170,7 +169,7 @@ std::error_code Conn::send_datagram(std::span<const std::string_view> parts, Com
   if (datagrams_out_.empty()) {
     const ssize_t n = send_parts(fd_.get(), parts);
     if (n >= 0) {
-      loop_.counters().bytes_out.fetch_add(static_cast<std::size_t>(n), std::memory_order_relaxed);
+      detail::add_own(loop_.counters().bytes_out, static_cast<std::size_t>(n));
       complete(done, {});
       return {};
     }
@@ -215,7 +214,7 @@ std::error_code Conn::send_queued(bool closing) {
     datagrams_out_bytes_ -= front.bytes.size();
     datagrams_out_.pop_front();  // before the completion, which may write again
     if (n >= 0) {
-      loop_.counters().bytes_out.fetch_add(static_cast<std::size_t>(n), std::memory_order_relaxed);
+      detail::add_own(loop_.counters().bytes_out, static_cast<std::size_t>(n));
     }
     complete(done, n >= 0 ? std::error_code{} : errno_code(err));
   }

@@ -153,6 +153,8 @@ EngineStats Engine::stats() const {
     l.turns = c.turns.load(std::memory_order_relaxed);
     l.deadline_entries = c.deadline_entries.load(std::memory_order_relaxed);
     l.timers = c.timers.load(std::memory_order_relaxed);
+    l.poller_waits = c.poller_waits.load(std::memory_order_relaxed);
+    l.interest_changes = c.interest_changes.load(std::memory_order_relaxed);
     s.loops.push_back(l);
   }
   return s;

@@ -26,10 +26,13 @@ constexpr std::uint64_t kUdpBit = std::uint64_t{1} << 61;  // with kOwnBit: udp_
 
 thread_local EventLoop* t_current = nullptr;
 
+// Steady-clock nanoseconds, the unit the supervisor's watchdog reads turn_started_ns in.
+std::int64_t ns_since_epoch(DeadlineHeap::Clock::time_point t) noexcept {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
 std::int64_t now_ns() noexcept {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  return ns_since_epoch(DeadlineHeap::Clock::now());
 }
 
 }  // namespace
@@ -130,15 +133,16 @@ void EventLoop::turn() {
   else if (draining_)
     timeout = 10;  // look again whether everything has drained
   timeout = dialer_.timeout_ms(timeout);
-  timeout = deadlines_.timeout_ms(timeout, DeadlineHeap::Clock::now());
+  if (!deadlines_.empty()) timeout = deadlines_.timeout_ms(timeout, DeadlineHeap::Clock::now());
   const bool sleeping = timeout != 0 && prepare_to_sleep();
   if (!sleeping) timeout = 0;
   counters_.turn_started_ns.store(0, std::memory_order_relaxed);
   auto events = poller_->wait(timeout);
-  counters_.turns.fetch_add(1, std::memory_order_relaxed);
+  add_own(counters_.turns, 1);
   if (sleeping) awake();
+  // One clock read serves the turn: the idle deadlines and the watchdog's start mark.
   now_ = DeadlineHeap::Clock::now();
-  const std::int64_t start = now_ns();
+  const std::int64_t start = ns_since_epoch(now_);
   counters_.turn_started_ns.store(start, std::memory_order_relaxed);
 
   if (events) {
@@ -152,7 +156,7 @@ void EventLoop::turn() {
   corked_ = true;
   const std::size_t handled =
       inbox_->mailbox.drain(kMailboxBudget, [this](LoopMessage& m) noexcept { handle_queued(m); });
-  counters_.messages.fetch_add(handled, std::memory_order_relaxed);
+  add_own(counters_.messages, handled);
   const std::size_t received = actors_.run_once(kMailboxBudget);
   uncork();
   mailbox_more_ = handled == kMailboxBudget || received == kMailboxBudget;
@@ -191,6 +195,9 @@ void EventLoop::publish_counters() noexcept {
   counters_.deadline_entries.store(deadlines_.size(), std::memory_order_relaxed);
   counters_.timers.store(timers_.armed(), std::memory_order_relaxed);
   counters_.actor_wakeups.store(actors_.inbox().wakeups(), std::memory_order_relaxed);
+  const io::PollerCounts& calls = poller_->counts();
+  counters_.poller_waits.store(calls.waits, std::memory_order_relaxed);
+  counters_.interest_changes.store(calls.modifies, std::memory_order_relaxed);
 }
 
 void EventLoop::dispatch_io(std::uint64_t token, io::Ready ready) {

@@ -79,7 +79,7 @@ void UdpListener::deliver(std::string_view datagram, const io::SocketAddress& pe
   conn.remote_ = peer;
   conn.inbound_.clear();
   conn.inbound_.write(datagram);
-  loop_.counters().bytes_in.fetch_add(datagram.size(), std::memory_order_relaxed);
+  detail::add_own(loop_.counters().bytes_in, datagram.size());
   const Action action =
       loop_.call("on_traffic", &conn, [&] { return loop_.handler().on_traffic(conn); });
   conn.inbound_.clear();  // what on_traffic left unread belongs to no later datagram
@@ -87,7 +87,7 @@ void UdpListener::deliver(std::string_view datagram, const io::SocketAddress& pe
 }
 
 void UdpListener::note_truncated(const io::SocketAddress& peer) {
-  loop_.counters().datagrams_truncated.fetch_add(1, std::memory_order_relaxed);
+  detail::add_own(loop_.counters().datagrams_truncated, 1);
   // One line for the first and then one per 1024, so a flood cannot flood the log too.
   if (truncated_++ % 1024 == 0) {
     loop_.logger().warn(
@@ -145,7 +145,7 @@ void UdpListener::flush() {
                          out_[k].peer.to_string(), out_[k].error.message());
     ++k;
   }
-  loop_.counters().bytes_out.fetch_add(sent_bytes, std::memory_order_relaxed);
+  detail::add_own(loop_.counters().bytes_out, sent_bytes);
   // Completions run user code, which may write again: they see an empty queue.
   completing_.swap(out_);
   out_bytes_.clear();

@@ -51,19 +51,23 @@ Status EpollPoller::control(int op, const char* op_name, int fd, Interest intere
 }
 
 Status EpollPoller::add(int fd, Interest interest, std::uint64_t token) {
+  ++counts_.adds;
   return control(EPOLL_CTL_ADD, "EPOLL_CTL_ADD", fd, interest, token);
 }
 
 Status EpollPoller::modify(int fd, Interest interest, std::uint64_t token) {
+  ++counts_.modifies;
   return control(EPOLL_CTL_MOD, "EPOLL_CTL_MOD", fd, interest, token);
 }
 
 Status EpollPoller::remove(int fd) {
+  ++counts_.removes;
   // The event is ignored for EPOLL_CTL_DEL but must be non-null before Linux 2.6.9.
   return control(EPOLL_CTL_DEL, "EPOLL_CTL_DEL", fd, Interest::none, 0);
 }
 
 Result<std::span<const PollEvent>> EpollPoller::wait(int timeout_ms) {
+  ++counts_.waits;
   const int n = ::epoll_wait(epoll_.get(), raw_.data(), static_cast<int>(raw_.size()), timeout_ms);
   if (n < 0) {
     if (errno == EINTR) return std::span<const PollEvent>();

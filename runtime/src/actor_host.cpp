@@ -70,7 +70,9 @@ ActorBase* ActorHost::find(ActorId id) noexcept {
 std::size_t ActorHost::run_once(std::size_t budget) {
   ACTNET_ASSERT_OWNER(owner_);
   const std::size_t n = inbox_->drain(budget, [this](Envelope& e) noexcept { dispatch(e); });
-  handled_.fetch_add(n, std::memory_order_relaxed);
+  // Only the host's thread writes handled_: a load and a store, and none on an empty turn.
+  if (n != 0)
+    handled_.store(handled_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
   return n;
 }
 

@@ -146,7 +146,7 @@ int pump(std::vector<int> fds, Clock::time_point give_up) {
 TEST_CASE(
     "A graceful stop under full load ends within its deadline and every accepted write is "
     "either delivered or reported failed",
-    "[faults][stop_under_load][concurrency]") {
+    "[faults][stop_under_load][concurrency][serial]") {
   if (faults::raise_fd_limit() < 2 * kConnections + 256) {
     WARN("skipped: RLIMIT_NOFILE is too low for " << kConnections << " connections in-process");
     return;

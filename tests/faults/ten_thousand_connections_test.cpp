@@ -304,7 +304,7 @@ std::int64_t loop_connections(const actnet::Engine& engine) {
 }  // namespace
 
 TEST_CASE("One engine holds 10,000 connections open at once and echoes each one's own payload",
-          "[faults][ten_thousand]") {
+          "[faults][ten_thousand][serial]") {
   const rlim_t limit = faults::raise_fd_limit();
   if (limit < kDescriptorsNeeded) {
     WARN("skipped: RLIMIT_NOFILE allows " << limit << " descriptors, the test needs "

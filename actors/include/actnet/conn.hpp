@@ -12,7 +12,6 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <limits>
 #include <span>
 #include <string>
@@ -34,6 +33,7 @@
 #include "actnet/loop_handle.hpp"
 #include "actnet/offload.hpp"
 #include "actnet/runtime/completion.hpp"
+#include "actnet/runtime/vector_queue.hpp"
 
 namespace actnet {
 
@@ -296,7 +296,7 @@ class ACTNET_API Conn {
   io::ElasticRingBuffer inbound_;
   io::MixedBuffer outbound_;
   std::any context_;
-  std::deque<Pending> pending_;
+  VectorQueue<Pending> pending_;     // no memory while no write waits with a callback
   std::uint64_t queued_total_ = 0;   // bytes ever accepted for writing
   std::uint64_t flushed_total_ = 0;  // bytes ever handed to the kernel
   std::uint32_t slot_ = 0;
@@ -336,7 +336,7 @@ class ACTNET_API Conn {
   // Connected datagram mode: a connected UDP socket, and the datagrams waiting for the
   // kernel (never merged into outbound_, which is a byte stream).
   bool connected_udp_ = false;
-  std::deque<QueuedDatagram> datagrams_out_;
+  VectorQueue<QueuedDatagram> datagrams_out_;
   std::size_t datagrams_out_bytes_ = 0;
 };
 

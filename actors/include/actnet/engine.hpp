@@ -55,7 +55,9 @@ class ACTNET_API Engine {
   std::vector<io::SocketAddress> listen_addresses() const;
   /// Any thread, never blocks: a graceful stop. Listeners close, loops flush what was
   /// already accepted for writing until `deadline`, every connection closes (on_close runs),
-  /// then on_shutdown. Errc::shutting_down if a stop was already asked for.
+  /// then on_shutdown. The deadline holds however long a loop's mailbox backlog is: what is
+  /// still queued then fails with shutting_down. Errc::shutting_down if a stop was already
+  /// asked for.
   std::error_code stop(std::chrono::milliseconds deadline) const;
   std::error_code stop() const;  ///< with Options::stop_timeout
   /// Any thread: true once run() has returned.

@@ -38,6 +38,11 @@ struct ACTNET_API LoopStats {
   /// entries included (they go when they come due).
   std::size_t deadline_entries = 0;
   std::size_t timers = 0;  ///< the user timers armed now
+  /// What the loop's turns cost beyond reads and writes, as of its last turn: epoll_wait
+  /// calls (poller_waits) and interest changes (interest_changes: epoll_ctl MOD, of which a
+  /// steady echo makes none).
+  std::uint64_t poller_waits = 0;
+  std::uint64_t interest_changes = 0;  ///< epoll_ctl MOD calls so far
 };
 
 /// What Engine::stats() returns: every loop's counters and the engine's own.

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <memory>
 
+#include "actnet/export.hpp"
+
 namespace actnet {
 
 namespace detail {
@@ -17,7 +19,7 @@ class LoopInbox;
 /// Names one user timer (LoopHandle::schedule / every, Engine::schedule / every) so that any
 /// thread can cancel it: a small copyable value, safe after the timer ran, after its slot was
 /// reused and after the engine stopped. Copies name the same timer.
-class TimerHandle {
+class ACTNET_API TimerHandle {
  public:
   /// An empty handle: names no timer (what schedule returns when nothing was scheduled).
   TimerHandle() = default;

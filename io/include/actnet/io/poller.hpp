@@ -71,11 +71,23 @@ struct ACTNET_API PollEvent {
   Ready ready;          ///< what the fd is ready for
 };
 
+/// What a poller has asked of the kernel so far: the loop's cost per message is visible in
+/// these (a steady echo should change no interest, whatever the load).
+struct ACTNET_API PollerCounts {
+  std::uint64_t waits = 0;     ///< epoll_wait calls
+  std::uint64_t adds = 0;      ///< registrations
+  std::uint64_t modifies = 0;  ///< interest changes (EPOLL_CTL_MOD)
+  std::uint64_t removes = 0;   ///< unregistrations
+};
+
 /// The readiness poller behind a loop: a small interface with one implementation per backend
 /// (EpollPoller). Owned by one loop thread.
 class ACTNET_API Poller {
  public:
   virtual ~Poller() = default;
+
+  /// The loop thread: the backend's calls so far.
+  const PollerCounts& counts() const noexcept { return counts_; }
 
   /// Registers `fd`; events for it carry `token`. Refused (EEXIST) if already registered.
   virtual Status add(int fd, Interest interest, std::uint64_t token) = 0;
@@ -93,6 +105,9 @@ class ACTNET_API Poller {
 
   /// "epoll", ...: for logs.
   virtual const char* name() const noexcept = 0;
+
+ protected:
+  PollerCounts counts_;  ///< a backend counts each call it makes
 };
 
 /// The best backend for this system (epoll on Linux).
