@@ -17,6 +17,8 @@ packages=(
   redis-server redis-tools curl nginx
   # HTTP load generator the http demo's test drives with pipelining (tests/http/http_tools_test.cpp)
   wrk
+  # the API reference from the public headers (docs/Doxyfile; a ctest test, label docs)
+  doxygen
   # the chat demo's end-to-end tests: Node.js clients and a headless browser
   nodejs chromium
   # peer servers of the benchmarks (benchmarks/peers), the report and its chart (and scripts/soak.sh's plot)

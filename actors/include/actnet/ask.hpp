@@ -29,12 +29,12 @@ namespace actnet {
 
 namespace detail {
 
-// What one ask shares between its Reply, the send's completion and the asker: the first
-// answer wins and is carried home.
+/// What one ask shares between its Reply, the send's completion and the asker: the first
+/// answer wins and is carried home.
 template <class T>
 struct AskState {
   std::atomic<bool> answered{false};
-  LoopHandle home;  // empty: asked from off every loop, the callback runs where answered
+  LoopHandle home;  ///< empty: asked from off every loop, the callback runs where answered
   UniqueFunction<void(Result<T>)> then;
 
   void answer(Result<T> result) {
@@ -53,13 +53,15 @@ struct AskState {
 
 }  // namespace detail
 
-// The answering half of an ask, carried inside the message. Move-only and one-shot: the
-// actor calls it (now or later, from its own loop) exactly once; dropping it unanswered
-// answers Errc::no_reply.
+/// The answering half of an ask, carried inside the message. Move-only and one-shot: the
+/// actor calls it (now or later, from its own loop) exactly once; dropping it unanswered
+/// answers Errc::no_reply.
 template <class T>
 class Reply {
  public:
+  /// Movable: the moved-from Reply answers nothing.
   Reply(Reply&&) noexcept = default;
+  /// Moves; a Reply assigned over that was not answered yet answers Errc::no_reply.
   Reply& operator=(Reply&& other) noexcept {
     if (this != &other) {
       drop();
@@ -69,15 +71,15 @@ class Reply {
   }
   ~Reply() { drop(); }
 
-  // Any thread (normally the actor's loop): sends the answer to the asker's loop.
+  /// Any thread (normally the actor's loop): sends the answer to the asker's loop.
   void operator()(T value) {
     if (auto state = std::move(state_)) state->answer(Result<T>(std::move(value)));
   }
-  // Any thread: answers with an error instead.
+  /// Any thread: answers with an error instead.
   void fail(std::error_code code, std::string message = {}) {
     if (auto state = std::move(state_)) state->answer(Result<T>(Error{code, std::move(message)}));
   }
-  explicit operator bool() const noexcept { return state_ != nullptr; }  // not answered yet
+  explicit operator bool() const noexcept { return state_ != nullptr; }  ///< not answered yet
 
  private:
   template <class U, class Msg, class Make, class Then>
@@ -97,8 +99,8 @@ class Reply {
   std::shared_ptr<detail::AskState<T>> state_;
 };
 
-// Any thread; meant for loops. Builds the message with make(Reply<T>) and sends it to `to`;
-// then(Result<T>) runs once on the calling loop (off every loop: on the answering thread).
+/// Any thread; meant for loops. Builds the message with make(Reply<T>) and sends it to `to`;
+/// then(Result<T>) runs once on the calling loop (off every loop: on the answering thread).
 template <class T, class Msg, class Make, class Then>
 void ask(const ActorRef<Msg>& to, Make&& make, Then&& then) {
   auto state = std::make_shared<detail::AskState<T>>();

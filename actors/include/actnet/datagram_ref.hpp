@@ -22,20 +22,24 @@ namespace detail {
 class LoopInbox;
 }
 
+/// How any thread answers a UDP datagram later: names a udp:// listener's loop, its socket
+/// and the peer. Each send is a message to the loop, which sends from that socket.
 class ACTNET_API DatagramRef {
  public:
-  DatagramRef() = default;  // names nothing: every send fails with connection_closed
+  DatagramRef() = default;  ///< names nothing: every send fails with connection_closed
 
-  // Any thread: one datagram to the peer this ref was made for. The return value says
-  // whether the message was queued; when it was not, `done` has already run on this thread.
+  /// Any thread: one datagram to the peer this ref was made for. The return value says
+  /// whether the message was queued; when it was not, `done` has already run on this thread.
   std::error_code async_send(std::string bytes, Completion done = {}) const {
     return async_send_to(peer_, std::move(bytes), std::move(done));
   }
-  // Any thread: one datagram to `peer`, from the same socket.
+  /// Any thread: one datagram to `peer`, from the same socket.
   std::error_code async_send_to(const io::SocketAddress& peer, std::string bytes,
                                 Completion done = {}) const;
 
+  /// The peer this ref was made for (the datagram's sender).
   const io::SocketAddress& peer() const noexcept { return peer_; }
+  /// False for a default-constructed ref, which names nothing.
   explicit operator bool() const noexcept { return inbox_ != nullptr; }
 
  private:

@@ -17,19 +17,21 @@ namespace detail {
 class LoopInbox;
 }
 
+/// Names an event loop for work that must come back to it later (an ask() answer, an
+/// offload() `then`): copyable, safe on any thread and after the loop stopped.
 class ACTNET_API LoopHandle {
  public:
-  LoopHandle() = default;  // names no loop: post() fails
+  LoopHandle() = default;  ///< names no loop: post() fails
 
-  // Any thread: the loop whose thread calls it (any engine's or client's), or an empty
-  // handle off every loop.
+  /// Any thread: the loop whose thread calls it (any engine's or client's), or an empty
+  /// handle off every loop.
   static LoopHandle current();
 
-  // Any thread: runs `task` on the loop, after what is already queued there. False when the
-  // loop has stopped (or the handle is empty): `task` was not run and is destroyed here.
+  /// Any thread: runs `task` on the loop, after what is already queued there. False when the
+  /// loop has stopped (or the handle is empty): `task` was not run and is destroyed here.
   bool post(UniqueFunction<void()> task) const;
 
-  // Any thread: whether this is the calling thread's loop.
+  /// Any thread: whether this is the calling thread's loop.
   bool is_current() const;
 
   // ---- timers. `fn` runs on this loop's thread, between its I/O (step 4 of the loop's
@@ -52,7 +54,9 @@ class ACTNET_API LoopHandle {
   /// going (as on_tick does). A period that is not positive schedules nothing (empty handle).
   TimerHandle every(std::chrono::steady_clock::duration period, UniqueFunction<void()> fn) const;
 
+  /// False for an empty handle, which names no loop.
   explicit operator bool() const noexcept { return inbox_ != nullptr; }
+  /// The same loop.
   friend bool operator==(const LoopHandle&, const LoopHandle&) = default;
 
  private:

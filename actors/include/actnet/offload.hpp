@@ -30,16 +30,16 @@ namespace actnet {
 class Conn;
 
 namespace detail {
-// Loop thread of `conn`: runs `job` on the engine's pool, then `then` on the loop with the
-// connection if it is still open. `then` gets an error instead when the connection closed
-// (connection_closed), the pool is full (queue_full) or released (pool_released).
+/// Loop thread of `conn`: runs `job` on the engine's pool, then `then` on the loop with the
+/// connection if it is still open. `then` gets an error instead when the connection closed
+/// (connection_closed), the pool is full (queue_full) or released (pool_released).
 ACTNET_API void submit_offload(Conn& conn, UniqueFunction<void()> job,
                                UniqueFunction<void(Conn*, std::error_code)> then);
 }  // namespace detail
 
-// Loop thread of `conn`. `job()` → R runs on a worker; `then(Conn*, Result<R>)` runs on the
-// connection's loop (R = void gives Result<std::monostate>). A job that throws gives
-// Errc::job_failed with the exception's message.
+/// Loop thread of `conn`. `job()` → R runs on a worker; `then(Conn*, Result<R>)` runs on the
+/// connection's loop (R = void gives Result<std::monostate>). A job that throws gives
+/// Errc::job_failed with the exception's message.
 template <class Job, class Then>
 void offload(Conn& conn, Job job, Then then) {
   using R = std::invoke_result_t<Job&>;

@@ -18,13 +18,15 @@ namespace actnet {
 
 class Conn;
 
+/// A handler that derives from Receives<T> takes messages of type T sent to its
+/// connections with ConnRef::send<T>(); on_message runs on the connection's loop.
 template <class T>
 class Receives {
  public:
   virtual ~Receives() = default;
 
-  // The connection's loop: `message` was sent with ConnRef::send<T>(). May read, write or
-  // close `conn`; an exception closes it with Errc::handler_failed, like any callback.
+  /// The connection's loop: `message` was sent with ConnRef::send<T>(). May read, write or
+  /// close `conn`; an exception closes it with Errc::handler_failed, like any callback.
   virtual Action on_message(Conn& conn, T& message) = 0;
 };
 

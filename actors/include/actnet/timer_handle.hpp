@@ -16,6 +16,9 @@ namespace detail {
 class LoopInbox;
 }
 
+/// Names one user timer (LoopHandle::schedule / every, Engine::schedule / every) so that any
+/// thread can cancel it: a small copyable value, safe after the timer ran, after its slot was
+/// reused and after the engine stopped. Copies name the same timer.
 class ACTNET_API TimerHandle {
  public:
   /// An empty handle: names no timer (what schedule returns when nothing was scheduled).
@@ -33,6 +36,7 @@ class ACTNET_API TimerHandle {
   /// cancelled, nor stopped with its loop).
   bool pending() const;
 
+  /// False for an empty handle, which names no timer.
   explicit operator bool() const noexcept { return inbox_ != nullptr; }
 
  private:

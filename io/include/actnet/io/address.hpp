@@ -34,47 +34,51 @@
 
 namespace actnet::io {
 
-// gnet's network names. `unix_stream` is gnet's "unix" (named so because `unix` is a
-// predefined macro in GNU C++ modes).
+/// gnet's network names. `unix_stream` is gnet's "unix" (named so because `unix` is a
+/// predefined macro in GNU C++ modes).
 enum class Network : std::uint8_t { tcp, tcp4, tcp6, udp, udp4, udp6, unix_stream };
 
-// "tcp", "tcp4", ..., "unix": the scheme as written in a URL.
+/// "tcp", "tcp4", ..., "unix": the scheme as written in a URL.
 ACTNET_API std::string_view network_name(Network network) noexcept;
 
-// What kind of host an inet endpoint names; decides how resolve() turns it into addresses.
+/// What kind of host an inet endpoint names; decides how resolve() turns it into addresses.
 enum class HostKind : std::uint8_t { none, wildcard, ipv4, ipv6, name };
 
+/// A parsed, checked address to listen on or connect to, before any name lookup.
 struct ACTNET_API Endpoint {
-  Network network = Network::tcp;
-  std::string host;        // canonical: "" (wildcard), "127.0.0.1", "::1" (no brackets),
-                           // or a lower-case host name; always "" for unix
-  std::uint16_t port = 0;  // 0 means "kernel picks"; always 0 for unix
-  std::string path;        // unix only: "/run/app.sock", "app.sock" or "@abstract"
+  Network network = Network::tcp;  ///< the scheme
+  std::string host;                ///< canonical: "" (wildcard), "127.0.0.1", "::1" (no brackets),
+                                   ///< or a lower-case host name; always "" for unix
+  std::uint16_t port = 0;          ///< 0 means "kernel picks"; always 0 for unix
+  std::string path;                ///< unix only: "/run/app.sock", "app.sock" or "@abstract"
 
-  bool is_stream() const noexcept;    // tcp*, unix
-  bool is_datagram() const noexcept;  // udp*
+  bool is_stream() const noexcept;    ///< tcp*, unix
+  bool is_datagram() const noexcept;  ///< udp*
+  /// `unix://...`
   bool is_unix() const noexcept { return network == Network::unix_stream; }
+  /// `unix://@name`: Linux's abstract namespace (no file).
   bool is_abstract() const noexcept { return is_unix() && !path.empty() && path[0] == '@'; }
 
-  // AF_INET for tcp4/udp4, AF_INET6 for tcp6/udp6, AF_UNIX for unix, and for plain tcp/udp
-  // the family of a numeric host, else AF_UNSPEC (either, decided by resolution).
+  /// AF_INET for tcp4/udp4, AF_INET6 for tcp6/udp6, AF_UNIX for unix, and for plain tcp/udp
+  /// the family of a numeric host, else AF_UNSPEC (either, decided by resolution).
   int family_hint() const noexcept;
-  // SOCK_STREAM or SOCK_DGRAM.
+  /// SOCK_STREAM or SOCK_DGRAM.
   int socket_type() const noexcept;
-  // `none` for unix; for tcp/udp what `host` holds.
+  /// `none` for unix; for tcp/udp what `host` holds.
   HostKind host_kind() const noexcept;
 
-  // The canonical URL, always with a scheme: "tcp://:9000", "tcp6://[::1]:0",
-  // "unix:///run/app.sock", "unix://@name". parse_endpoint() of it gives back an equal
-  // Endpoint.
+  /// The canonical URL, always with a scheme: "tcp://:9000", "tcp6://[::1]:0",
+  /// `"unix:///run/app.sock"`, `"unix://@name"`. parse_endpoint() of it gives back an equal
+  /// Endpoint.
   std::string to_string() const;
 
+  /// Every field equal.
   friend bool operator==(const Endpoint&, const Endpoint&) = default;
 };
 
-// Parses and checks `text`. Pure and non-blocking: safe from any thread. A bad address is
-// an Error with std::errc::invalid_argument whose message quotes the input (non-printable
-// bytes escaped as \xNN) and says what is wrong. Never throws except std::bad_alloc.
+/// Parses and checks `text`. Pure and non-blocking: safe from any thread. A bad address is
+/// an Error with std::errc::invalid_argument whose message quotes the input (non-printable
+/// bytes escaped as `\xNN`) and says what is wrong. Never throws except std::bad_alloc.
 ACTNET_API Result<Endpoint> parse_endpoint(std::string_view text);
 
 }  // namespace actnet::io

@@ -28,38 +28,44 @@
 
 namespace actnet::io {
 
+/// Edge-triggered reading with a per-connection budget: read until EAGAIN or `chunk` bytes,
+/// and carry a connection that may still be readable over to the next turn.
 class ACTNET_API EdgeReadBudget {
  public:
+  /// A budget of `chunk` bytes per connection per turn (at least 1).
   explicit EdgeReadBudget(std::size_t chunk) noexcept : chunk_(chunk > 0 ? chunk : 1) {}
 
+  /// The budget per connection per turn.
   std::size_t chunk() const noexcept { return chunk_; }
 
-  // How a budgeted read ended.
+  /// How a budgeted read ended.
   enum class End {
-    drained,  // EAGAIN: nothing left; the next edge will say when more arrives
-    spent,    // the budget (or `into`) is full and more may be waiting: carry() the fd
-    eof,      // the peer shut down its sending side
-    error,    // `error_number` says why
+    drained,  ///< EAGAIN: nothing left; the next edge will say when more arrives
+    spent,    ///< the budget (or `into`) is full and more may be waiting: carry() the fd
+    eof,      ///< the peer shut down its sending side
+    error,    ///< `error_number` says why
   };
+  /// What one read() did.
   struct Outcome {
-    std::size_t bytes = 0;  // read before the end, valid for every End
-    End end = End::drained;
-    int error_number = 0;
+    std::size_t bytes = 0;   ///< read before the end, valid for every End
+    End end = End::drained;  ///< why it stopped
+    int error_number = 0;    ///< the errno, when `end` is End::error
   };
-  // Reads from the non-blocking `fd` into `into`, at most chunk() bytes, until EAGAIN, EOF,
-  // an error or the budget is spent. An empty `into` reads nothing and ends `spent`.
+  /// Reads from the non-blocking `fd` into `into`, at most chunk() bytes, until EAGAIN, EOF,
+  /// an error or the budget is spent. An empty `into` reads nothing and ends `spent`.
   Outcome read(int fd, std::span<char> into) const noexcept;
 
-  // The connection `token` may still be readable: serve it next turn.
+  /// The connection `token` may still be readable: serve it next turn.
   void carry(std::uint64_t token) { next_.push_back(token); }
+  /// Whether any connection was carried to the next turn.
   bool has_carried() const noexcept { return !next_.empty(); }
-  // `wanted_ms` unless something is carried: then 0, as it is ready now with no edge to come.
+  /// `wanted_ms` unless something is carried: then 0, as it is ready now with no edge to come.
   int wait_timeout(int wanted_ms) const noexcept { return has_carried() ? 0 : wanted_ms; }
 
-  // Starts a turn (after the poller's wait): returns the tokens carried by the last one,
-  // valid until the next begin_turn(), and advances turn().
+  /// Starts a turn (after the poller's wait): returns the tokens carried by the last one,
+  /// valid until the next begin_turn(), and advances turn().
   std::span<const std::uint64_t> begin_turn();
-  // The number of the current turn, for the loop's "served in this turn" mark.
+  /// The number of the current turn, for the loop's "served in this turn" mark.
   std::uint64_t turn() const noexcept { return turn_; }
 
  private:

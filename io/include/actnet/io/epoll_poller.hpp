@@ -17,14 +17,18 @@
 
 namespace actnet::io {
 
+/// The Linux Poller: one epoll instance and an event array that grows under load and
+/// shrinks when waits stay light.
 class ACTNET_API EpollPoller final : public Poller {
  public:
+  /// The event array's smallest size.
   static constexpr std::size_t kMinEvents = 128;
+  /// The event array's largest size.
   static constexpr std::size_t kMaxEvents = 1024;
-  // Light waits in a row (a quarter full or less) before the array halves.
+  /// Light waits in a row (a quarter full or less) before the array halves.
   static constexpr unsigned kShrinkAfter = 16;
 
-  // epoll_create1(EPOLL_CLOEXEC). Any thread; then the loop thread owns it.
+  /// epoll_create1(EPOLL_CLOEXEC). Any thread; then the loop thread owns it.
   static Result<EpollPoller> open();
 
   Status add(int fd, Interest interest, std::uint64_t token) override;
@@ -33,8 +37,9 @@ class ACTNET_API EpollPoller final : public Poller {
   Result<std::span<const PollEvent>> wait(int timeout_ms) override;
   const char* name() const noexcept override { return "epoll"; }
 
-  // The most events one wait() can return right now.
+  /// The most events one wait() can return right now.
   std::size_t capacity() const noexcept { return raw_.size(); }
+  /// The epoll descriptor.
   int fd() const noexcept { return epoll_.get(); }
 
  private:

@@ -15,21 +15,23 @@
 
 namespace actnet::io {
 
+/// A spare file descriptor held open so that, out of descriptors (EMFILE), an acceptor can
+/// free it, accept and close the waiting connection, and take it again (muduo's trick).
 class ACTNET_API ReserveFd {
  public:
-  // Opens the spare. Fails only if the process is already out of descriptors.
+  /// Opens the spare. Fails only if the process is already out of descriptors.
   static Result<ReserveFd> open();
 
-  // True when `error` (from accept_one) means the process or system is out of descriptors:
-  // the case for shed().
+  /// True when `error` (from accept_one) means the process or system is out of descriptors:
+  /// the case for shed().
   static bool is_exhaustion(const Error& error) noexcept;
 
-  // Accepts one pending connection on the non-blocking `listen_fd` and closes it: true
-  // when one was shed, false when none was pending. Then reopens the spare; if that fails,
-  // the error says so, holds_spare() turns false, and every later shed() tries again.
+  /// Accepts one pending connection on the non-blocking `listen_fd` and closes it: true
+  /// when one was shed, false when none was pending. Then reopens the spare; if that fails,
+  /// the error says so, holds_spare() turns false, and every later shed() tries again.
   Result<bool> shed(int listen_fd);
 
-  // Whether the spare is held (false only after a failed reopen).
+  /// Whether the spare is held (false only after a failed reopen).
   bool holds_spare() const noexcept { return spare_.valid(); }
 
  private:

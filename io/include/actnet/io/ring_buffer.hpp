@@ -29,94 +29,103 @@ namespace actnet::io {
 
 class BufferPool;
 
+/// A bounded ring of bytes in one power-of-two block that grows by doubling up to its cap;
+/// storage only from the first write. Loop thread only: not thread-safe.
 class ACTNET_API RingBuffer {
  public:
-  // The smallest block a ring takes (BufferPool's smallest block).
+  /// The smallest block a ring takes (BufferPool's smallest block).
   static constexpr std::size_t kMinCapacity = 16;
+  /// The largest cap a ring accepts.
   static constexpr std::size_t kMaxCapacity = std::size_t{1} << 40;
-  // reserve() moves a leftover of at most capacity() / kStraightenFraction bytes to the
-  // front when it would make the coming read wrap (see reserve()).
+  /// reserve() moves a leftover of at most capacity() / kStraightenFraction bytes to the
+  /// front when it would make the coming read wrap (see reserve()).
   static constexpr std::size_t kStraightenFraction = 8;
 
-  // No storage until the first write or reserve. The cap is max_capacity rounded up to a
-  // power of two within [kMinCapacity, kMaxCapacity]. Without a pool the block comes from
-  // the heap; with one, the pool must outlive the ring.
+  /// No storage until the first write or reserve. The cap is max_capacity rounded up to a
+  /// power of two within [kMinCapacity, kMaxCapacity]. Without a pool the block comes from
+  /// the heap; with one, the pool must outlive the ring.
   explicit RingBuffer(std::size_t max_capacity, BufferPool* pool = nullptr) noexcept;
+  /// Takes `other`'s block and bytes; `other` is left empty, with no storage.
   RingBuffer(RingBuffer&& other) noexcept;
+  /// Frees this ring's block, then takes `other`'s.
   RingBuffer& operator=(RingBuffer&& other) noexcept;
   RingBuffer(const RingBuffer&) = delete;
   RingBuffer& operator=(const RingBuffer&) = delete;
   ~RingBuffer();
 
+  /// Bytes stored and not yet consumed.
   std::size_t buffered() const noexcept { return write_ - read_; }
+  /// Whether buffered() is 0.
   bool empty() const noexcept { return write_ == read_; }
-  // Bytes a write can still store, growing the block up to the cap.
+  /// Bytes a write can still store, growing the block up to the cap.
   std::size_t available() const noexcept { return max_capacity_ - buffered(); }
-  // The current block: what the free space and writable_iovecs() refer to.
+  /// The current block: what the free space and writable_iovecs() refer to.
   std::size_t capacity() const noexcept { return capacity_; }
+  /// The cap the block may grow to.
   std::size_t max_capacity() const noexcept { return max_capacity_; }
-  // Free bytes in the current block, without growing.
+  /// Free bytes in the current block, without growing.
   std::size_t free_space() const noexcept { return capacity_ - buffered(); }
-  // Heap memory this ring holds (its block, whether or not it came from a pool).
+  /// Heap memory this ring holds (its block, whether or not it came from a pool).
   std::size_t heap_bytes() const noexcept { return capacity_; }
 
-  // Appends bytes, growing the block (doubling) up to the cap; returns how many it stored.
+  /// Appends bytes, growing the block (doubling) up to the cap; returns how many it stored.
   std::size_t write(std::string_view bytes) noexcept;
 
-  // The first min(n, buffered()) bytes, contiguous. When they wrap around the end of the
-  // block the ring linearizes IN PLACE (never allocates): the two pieces are moved so the
-  // readable bytes sit together. That costs a memmove of at most buffered() bytes when the
-  // free space is at least the shorter piece, else a std::rotate over buffered() bytes
-  // (a nearly full ring). Bytes that do not wrap cost nothing.
-  // (Inline: peek/next/discard run once per frame on the inbound path.)
+  /// The first min(n, buffered()) bytes, contiguous. When they wrap around the end of the
+  /// block the ring linearizes IN PLACE (never allocates): the two pieces are moved so the
+  /// readable bytes sit together. That costs a memmove of at most buffered() bytes when the
+  /// free space is at least the shorter piece, else a std::rotate over buffered() bytes
+  /// (a nearly full ring). Bytes that do not wrap cost nothing.
+  /// (Inline: peek/next/discard run once per frame on the inbound path.)
   std::string_view peek(std::size_t n) noexcept {
     const std::size_t size = buffered();
     n = n < size ? n : size;
     if (head() + n > capacity_) linearize();
     return {data_ + head(), n};
   }
-  // peek(n), then consumes those bytes. The view stays valid until the next non-const call
-  // (consuming moves the read position, never the bytes).
+  /// peek(n), then consumes those bytes. The view stays valid until the next non-const call
+  /// (consuming moves the read position, never the bytes).
   std::string_view next(std::size_t n) noexcept {
     const std::string_view view = peek(n);
     consume(view.size());
     return view;
   }
-  // Drops up to n bytes from the front; returns how many.
+  /// Drops up to n bytes from the front; returns how many.
   std::size_t discard(std::size_t n) noexcept {
     const std::size_t size = buffered();
     n = n < size ? n : size;
     consume(n);
     return n;
   }
-  // Moves up to dst.size() bytes into dst; returns how many.
+  /// Moves up to dst.size() bytes into dst; returns how many.
   std::size_t read(std::span<char> dst) noexcept;
-  // Copies up to dst.size() bytes into dst without consuming them; returns how many.
+  /// Copies up to dst.size() bytes into dst without consuming them; returns how many.
   std::size_t peek_into(std::span<char> dst) const noexcept;
+  /// Drops every buffered byte.
   void clear() noexcept;
 
-  // The readable bytes as up to two iovecs (front first) for writev; returns how many
-  // entries it filled (at most out.size()). Follow a write of k bytes with discard(k).
+  /// The readable bytes as up to two iovecs (front first) for writev; returns how many
+  /// entries it filled (at most out.size()). Follow a write of k bytes with discard(k).
   std::size_t readable_iovecs(std::span<iovec> out) const noexcept;
 
-  // The inbound path: reserve(n) makes room, writable_iovecs() exports the free space as up
-  // to two iovecs so one readv fills it, commit_write(k) adds the k bytes the kernel wrote.
-  //
-  // Grows the block (doubling) until free_space() >= min(n, available()); returns
-  // free_space(), which is smaller only if the heap refused. When the ring holds a small
-  // leftover (at most capacity() / kStraightenFraction bytes, e.g. half a frame) that wraps
-  // or leaves less than n before the end, reserve moves it to offset 0 (a memmove of those
-  // few bytes, muduo's compaction), so the read lands in one run and the frames it brings
-  // never wrap; a larger backlog stays where it is (no compaction: that is the ring's point).
+  /// The inbound path: reserve(n) makes room, writable_iovecs() exports the free space as up
+  /// to two iovecs so one readv fills it, commit_write(k) adds the k bytes the kernel wrote.
+  ///
+  /// Grows the block (doubling) until free_space() >= min(n, available()); returns
+  /// free_space(), which is smaller only if the heap refused. When the ring holds a small
+  /// leftover (at most capacity() / kStraightenFraction bytes, e.g. half a frame) that wraps
+  /// or leaves less than n before the end, reserve moves it to offset 0 (a memmove of those
+  /// few bytes, muduo's compaction), so the read lands in one run and the frames it brings
+  /// never wrap; a larger backlog stays where it is (no compaction: that is the ring's point).
   std::size_t reserve(std::size_t n) noexcept;
-  // The free space as up to two iovecs (none before the first reserve or write: a new ring
-  // has no block); returns how many entries it filled (at most out.size()).
+  /// The free space as up to two iovecs (none before the first reserve or write: a new ring
+  /// has no block); returns how many entries it filled (at most out.size()).
   std::size_t writable_iovecs(std::span<iovec> out) noexcept;
-  // Adds k bytes written into the exported free space (k is clamped to free_space()).
+  /// Adds k bytes written into the exported free space (k is clamped to free_space()).
   void commit_write(std::size_t k) noexcept;
 
-  // Gives the block back (to the pool or heap) if the ring is empty; returns whether the
-  // ring now holds no storage.
+  /// Gives the block back (to the pool or heap) if the ring is empty; returns whether the
+  /// ring now holds no storage.
   bool release_storage() noexcept;
 
  private:

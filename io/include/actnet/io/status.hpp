@@ -12,14 +12,16 @@
 
 namespace actnet::io {
 
+/// The Result of an operation that returns nothing but can fail.
 using Status = Result<std::monostate>;
 
+/// A successful Status.
 inline Status ok_status() noexcept {
   return std::monostate{};
 }
 
-// `what` names the call and its subject, e.g. "setsockopt(TCP_NODELAY) on fd 7"; the message
-// becomes "setsockopt(TCP_NODELAY) on fd 7: Protocol not available". Any thread.
+/// `what` names the call and its subject, e.g. "setsockopt(TCP_NODELAY) on fd 7"; the message
+/// becomes "setsockopt(TCP_NODELAY) on fd 7: Protocol not available". Any thread.
 ACTNET_API Error errno_error(int err, std::string what);
 
 }  // namespace actnet::io

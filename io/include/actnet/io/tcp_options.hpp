@@ -13,16 +13,17 @@
 
 namespace actnet::io {
 
+/// The socket options every new TCP connection gets (apply_tcp_options), from Options.
 struct ACTNET_API TcpOptions {
-  bool no_delay = true;                 // TCP_NODELAY: on by default, see above
-  std::optional<KeepAlive> keep_alive;  // unset: the kernel default (off)
-  int recv_buffer = 0;                  // SO_RCVBUF bytes; 0 leaves the kernel's autotuning
-  int send_buffer = 0;                  // SO_SNDBUF bytes; 0 leaves the kernel's autotuning
-  std::optional<Linger> linger;         // unset: the kernel default (graceful close)
+  bool no_delay = true;                 ///< TCP_NODELAY: on by default, see above
+  std::optional<KeepAlive> keep_alive;  ///< unset: the kernel default (off)
+  int recv_buffer = 0;                  ///< SO_RCVBUF bytes; 0 leaves the kernel's autotuning
+  int send_buffer = 0;                  ///< SO_SNDBUF bytes; 0 leaves the kernel's autotuning
+  std::optional<Linger> linger;         ///< unset: the kernel default (graceful close)
 };
 
-// Applies `options` to the connected TCP socket `fd`, in the order above; stops at and returns
-// the first refusal. The thread that owns `fd`.
+/// Applies `options` to the connected TCP socket `fd`, in the order above; stops at and returns
+/// the first refusal. The thread that owns `fd`.
 ACTNET_API Status apply_tcp_options(int fd, const TcpOptions& options);
 
 }  // namespace actnet::io

@@ -27,29 +27,31 @@
 
 namespace actnet {
 
+/// Owns a set of actors and the one mailbox they all receive through; driven by its owner's
+/// thread (an event loop, or any thread that calls run_once()), it never blocks.
 class ACTNET_API ActorHost {
  public:
-  // Messages handled per run_once() unless the owner says otherwise.
+  /// Messages handled per run_once() unless the owner says otherwise.
   static constexpr std::size_t kDefaultBudget = 256;
 
-  // The host belongs to the constructing thread until owner().bind_to_current_thread().
+  /// The host belongs to the constructing thread until owner().bind_to_current_thread().
   explicit ActorHost(std::shared_ptr<spdlog::logger> logger = nullptr);
-  // Owner thread (stops every actor that is still there).
+  /// Owner thread (stops every actor that is still there).
   ~ActorHost();
   ActorHost(const ActorHost&) = delete;
   ActorHost& operator=(const ActorHost&) = delete;
 
-  // Owner thread: constructs an A and places it under the default Supervision (restart,
-  // at most 5 times in 10 s); on_start() runs before this returns. If on_start() throws,
-  // the actor is dropped and the ref returned is already stale.
+  /// Owner thread: constructs an A and places it under the default Supervision (restart,
+  /// at most 5 times in 10 s); on_start() runs before this returns. If on_start() throws,
+  /// the actor is dropped and the ref returned is already stale.
   template <class A, class... Args>
   ActorRef<typename A::message_type> spawn(Args&&... args) {
     return spawn_supervised<A>(Supervision{}, std::forward<Args>(args)...);
   }
 
-  // Owner thread: the same under `supervision`. A restart constructs a new A from the same
-  // arguments: references stay references, values are copied each time. An A that cannot
-  // be built again from them (a move-only argument) is stopped instead of restarted.
+  /// Owner thread: the same under `supervision`. A restart constructs a new A from the same
+  /// arguments: references stay references, values are copied each time. An A that cannot
+  /// be built again from them (a move-only argument) is stopped instead of restarted.
   template <class A, class... Args>
   ActorRef<typename A::message_type> spawn_supervised(Supervision supervision, Args&&... args) {
     ACTNET_ASSERT_OWNER(owner_);
@@ -70,31 +72,34 @@ class ACTNET_API ActorHost {
     }
   }
 
-  // Owner thread: a name for log lines about this host's actors ("loop 2"), so a failure
-  // says where it happened.
+  /// Owner thread: a name for log lines about this host's actors ("loop 2"), so a failure
+  /// says where it happened.
   void set_name(const std::string& name) { prefix_ = name.empty() ? "" : name + ": "; }
 
-  // Owner thread: what runs when an actor with OnFailure::escalate fails (after it left).
+  /// Owner thread: what runs when an actor with OnFailure::escalate fails (after it left).
   void on_escalate(UniqueFunction<void(ActorId, const std::string& what)> hook) {
     escalate_ = std::move(hook);
   }
 
-  // Owner thread: handles up to `budget` queued messages; returns how many it handled.
+  /// Owner thread: handles up to `budget` queued messages; returns how many it handled.
   std::size_t run_once(std::size_t budget = kDefaultBudget);
 
-  // Owner thread: closes the mailbox (whatever is still queued completes with
-  // mailbox_closed) and stops every actor. Later sends fail with mailbox_closed.
+  /// Owner thread: closes the mailbox (whatever is still queued completes with
+  /// mailbox_closed) and stops every actor. Later sends fail with mailbox_closed.
   void stop();
 
-  // Owner thread.
+  /// Owner thread.
   std::size_t actor_count() const noexcept { return live_; }
 
-  // Any thread.
+  /// Any thread: the mailbox, whose wakeup_fd() the owner watches.
   ActorInbox& inbox() const noexcept { return *inbox_; }
+  /// Any thread: the owner thread's record (owner().bind_to_current_thread() moves it).
   ThreadOwner& owner() noexcept { return owner_; }
+  /// Any thread: messages handled so far.
   std::uint64_t messages_handled() const noexcept {
     return handled_.load(std::memory_order_relaxed);
   }
+  /// Any thread: actor restarts by supervision so far.
   std::uint64_t restarts() const noexcept { return restarts_.load(std::memory_order_relaxed); }
 
  private:

@@ -20,16 +20,20 @@ template <class Msg>
 class Actor;
 class ActorHost;
 
+/// The mailbox an ActorHost receives through, shared by all its actors.
 using ActorInbox = Mailbox<Envelope>;
 
+/// The handle through which any thread talks to a hosted actor: the host's mailbox, the
+/// actor's slot and its generation, never a pointer. A send through a ref whose actor is
+/// gone completes with actor_stopped (mailbox_closed once the host stopped).
 template <class Msg>
 class ActorRef {
  public:
-  ActorRef() = default;  // names no actor; a send fails with actor_stopped
+  ActorRef() = default;  ///< names no actor; a send fails with actor_stopped
 
-  // Any thread. Queues `msg` for the actor's receive(). `done`, if given, runs once with
-  // the outcome: success after receive() returned, actor_stopped, actor_failed (receive
-  // threw), or mailbox_closed. The return value says whether the message was queued.
+  /// Any thread. Queues `msg` for the actor's receive(). `done`, if given, runs once with
+  /// the outcome: success after receive() returned, actor_stopped, actor_failed (receive
+  /// threw), or mailbox_closed. The return value says whether the message was queued.
   std::error_code send(Msg msg, Completion done = {}) const {
     if (!inbox_) {
       complete(done, Errc::actor_stopped);
@@ -45,9 +49,11 @@ class ActorRef {
     return Errc::mailbox_closed;
   }
 
-  // Any thread.
+  /// Any thread: the actor's id on its host.
   ActorId id() const noexcept { return id_; }
+  /// Any thread: false for a default-constructed ref, which names no actor.
   explicit operator bool() const noexcept { return inbox_ != nullptr; }
+  /// Any thread: the same host and actor id.
   friend bool operator==(const ActorRef& a, const ActorRef& b) noexcept {
     return a.inbox_ == b.inbox_ && a.id_ == b.id_;
   }

@@ -11,10 +11,11 @@
 
 namespace actnet {
 
+/// The optional callback of every cross-thread request: runs exactly once with the outcome.
 using Completion = UniqueFunction<void(std::error_code)>;
 
-// Runs `done` (if set) with `ec` and empties it. An exception thrown by the callback is
-// logged and swallowed: it must not unwind through the loop that ran it.
+/// Runs `done` (if set) with `ec` and empties it. An exception thrown by the callback is
+/// logged and swallowed: it must not unwind through the loop that ran it.
 ACTNET_API void complete(Completion& done, std::error_code ec) noexcept;
 
 }  // namespace actnet

@@ -13,19 +13,21 @@ namespace actnet {
 
 class ActorBase;
 
-// Names one actor on one host. A slot is reused after its actor stops; the generation is
-// bumped then, so an id of the old actor never matches the new one.
+/// Names one actor on one host. A slot is reused after its actor stops; the generation is
+/// bumped then, so an id of the old actor never matches the new one.
 struct ACTNET_API ActorId {
-  std::uint32_t slot = 0;
-  std::uint32_t generation = 0;  // 0: names nothing
+  std::uint32_t slot = 0;        ///< the actor's slot on its host
+  std::uint32_t generation = 0;  ///< 0: names nothing
 
+  /// The same slot and generation: the same actor.
   friend bool operator==(const ActorId&, const ActorId&) = default;
 };
 
+/// One message on its way to a hosted actor, its type erased so one mailbox serves them all.
 struct ACTNET_API Envelope {
-  ActorId to;
-  UniqueFunction<void(ActorBase&)> deliver;
-  Completion done;
+  ActorId to;                                ///< the actor it is for
+  UniqueFunction<void(ActorBase&)> deliver;  ///< calls receive() with the typed message
+  Completion done;                           ///< runs once with the outcome (may be empty)
 };
 
 }  // namespace actnet

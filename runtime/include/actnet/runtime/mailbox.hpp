@@ -30,28 +30,32 @@
 
 namespace actnet {
 
+/// The answer of Mailbox::push().
 enum class PushResult : std::uint8_t {
-  ok,      // queued; the consumer will see it
-  closed,  // the owner has stopped; the message was not taken (still in the caller's hands)
+  ok,      ///< queued; the consumer will see it
+  closed,  ///< the owner has stopped; the message was not taken (still in the caller's hands)
 };
 
+/// The front door of every actor host and event loop: many producers, one consumer, over a
+/// moodycamel::ConcurrentQueue, with an eventfd to wake a sleeping consumer. FIFO per
+/// producer thread only; wake-ups are coalesced.
 template <class T>
 class Mailbox {
   static_assert(std::is_nothrow_move_constructible_v<T>,
                 "mailbox messages must move without throwing");
 
  public:
-  // Messages taken from the queue per bulk dequeue.
+  /// Messages taken from the queue per bulk dequeue.
   static constexpr std::size_t kBatch = 64;
 
-  // Preallocates room for `initial_capacity` messages so a steady state allocates nothing.
+  /// Preallocates room for `initial_capacity` messages so a steady state allocates nothing.
   explicit Mailbox(std::size_t initial_capacity = 1024)
       : queue_(initial_capacity), token_(queue_) {}
   Mailbox(const Mailbox&) = delete;
   Mailbox& operator=(const Mailbox&) = delete;
 
-  // Any thread. On `closed` the message is left untouched, so the caller can fail it.
-  // Throws std::bad_alloc only when the queue cannot grow.
+  /// Any thread. On `closed` the message is left untouched, so the caller can fail it.
+  /// Throws std::bad_alloc only when the queue cannot grow.
   PushResult push(T&& msg) {
     // The in-flight count lets close() wait for pushes that passed the closed check.
     if (state_.fetch_add(kPusher, std::memory_order_acquire) & kClosed) {
@@ -71,9 +75,9 @@ class Mailbox {
     return PushResult::ok;
   }
 
-  // Consumer thread: hands up to `budget` messages to `handle(T&)`, in bulk, and returns how
-  // many it handled. `handle` must not throw: a message taken from the queue has nowhere
-  // else to go, so the host catches what user code throws before it reaches here.
+  /// Consumer thread: hands up to `budget` messages to `handle(T&)`, in bulk, and returns how
+  /// many it handled. `handle` must not throw: a message taken from the queue has nowhere
+  /// else to go, so the host catches what user code throws before it reaches here.
   template <class F>
   std::size_t drain(std::size_t budget, F&& handle) {
     static_assert(std::is_nothrow_invocable_v<F&, T&>, "a drain handler must be noexcept");
@@ -93,8 +97,8 @@ class Mailbox {
     return total;
   }
 
-  // Consumer thread, right before it sleeps: true when it may sleep; false when a message
-  // arrived meanwhile (then it must not block: poll with timeout 0 instead).
+  /// Consumer thread, right before it sleeps: true when it may sleep; false when a message
+  /// arrived meanwhile (then it must not block: poll with timeout 0 instead).
   bool prepare_to_sleep() noexcept {
     sleeping_.store(true, std::memory_order_relaxed);
     std::atomic_thread_fence(std::memory_order_seq_cst);
@@ -105,14 +109,14 @@ class Mailbox {
     return true;
   }
 
-  // Consumer thread, right after its wait returned, for any reason.
+  /// Consumer thread, right after its wait returned, for any reason.
   void awake() noexcept { sleeping_.store(false, std::memory_order_relaxed); }
 
-  // Consumer thread, when its poller reports wakeup_fd() readable.
+  /// Consumer thread, when its poller reports wakeup_fd() readable.
   void acknowledge_wakeup() noexcept { wakeup_.consume(); }
 
-  // Consumer thread: refuses every later push, then hands each message still queued to
-  // `reject(T&)` and returns how many there were. Idempotent.
+  /// Consumer thread: refuses every later push, then hands each message still queued to
+  /// `reject(T&)` and returns how many there were. Idempotent.
   template <class F>
   std::size_t close(F&& reject) {
     state_.fetch_or(kClosed, std::memory_order_acq_rel);
@@ -125,12 +129,13 @@ class Mailbox {
     return total;
   }
 
-  // Any thread.
+  /// Any thread: whether close() was called.
   bool is_closed() const noexcept { return state_.load(std::memory_order_acquire) & kClosed; }
+  /// Any thread: the eventfd the consumer registers in its poller.
   int wakeup_fd() const noexcept { return wakeup_.fd(); }
-  // Any thread; a snapshot that may be stale by the time it returns.
+  /// Any thread; a snapshot that may be stale by the time it returns.
   std::size_t size_approx() const noexcept { return queue_.size_approx(); }
-  // Any thread: eventfd writes so far, to see how well wake-ups coalesce.
+  /// Any thread: eventfd writes so far, to see how well wake-ups coalesce.
   std::uint64_t wakeups() const noexcept { return wakeup_.notifications(); }
 
  private:

@@ -11,16 +11,18 @@
 
 namespace actnet {
 
+/// What a host does with an actor whose receive() threw.
 enum class OnFailure : std::uint8_t {
-  restart,   // fresh state, same refs; stop once the restart limit is reached
-  stop,      // the actor leaves; its refs then fail with actor_stopped
-  escalate,  // the actor leaves and the host's escalation hook runs (an engine stops)
+  restart,   ///< fresh state, same refs; stop once the restart limit is reached
+  stop,      ///< the actor leaves; its refs then fail with actor_stopped
+  escalate,  ///< the actor leaves and the host's escalation hook runs (an engine stops)
 };
 
+/// An actor's failure policy, chosen at spawn.
 struct ACTNET_API Supervision {
-  OnFailure on_failure = OnFailure::restart;
-  int max_restarts = 5;                      // restarts allowed within `window`...
-  std::chrono::milliseconds window{10'000};  // ...after which the actor is stopped
+  OnFailure on_failure = OnFailure::restart;  ///< what to do on a failure
+  int max_restarts = 5;                       ///< restarts allowed within `window`...
+  std::chrono::milliseconds window{10'000};   ///< ...after which the actor is stopped
 };
 
 }  // namespace actnet

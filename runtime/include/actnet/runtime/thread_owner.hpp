@@ -10,24 +10,25 @@
 
 namespace actnet {
 
+/// Remembers which thread owns an object, so loop-only methods can assert they run there.
 class ACTNET_API ThreadOwner {
  public:
-  // Binds to the constructing thread; the owner's thread calls bind_to_current_thread()
-  // when it starts if it is not the constructing one.
+  /// Binds to the constructing thread; the owner's thread calls bind_to_current_thread()
+  /// when it starts if it is not the constructing one.
   ThreadOwner() noexcept : id_(std::this_thread::get_id()) {}
 
-  // Owner's thread, before it serves anything. Release: later readers on other threads that
-  // see the new id also see what the owner set up before binding.
+  /// Owner's thread, before it serves anything. Release: later readers on other threads that
+  /// see the new id also see what the owner set up before binding.
   void bind_to_current_thread() noexcept {
     id_.store(std::this_thread::get_id(), std::memory_order_release);
   }
 
-  // Any thread.
+  /// Any thread.
   bool is_current() const noexcept {
     return id_.load(std::memory_order_acquire) == std::this_thread::get_id();
   }
 
-  // Any thread: aborts with a message naming `where` when called off the owner's thread.
+  /// Any thread: aborts with a message naming `where` when called off the owner's thread.
   void assert_current(const char* where) const noexcept {
     if (!is_current()) fail(where);
   }

@@ -17,12 +17,19 @@ namespace actnet {
 template <class Signature, std::size_t Capacity = 48>
 class UniqueFunction;
 
+/// A move-only callable with `Capacity` bytes of inline storage: std::function's job for
+/// callbacks that cross threads, without its copy requirement or an allocation per small
+/// callable.
 template <class R, class... Args, std::size_t Capacity>
 class UniqueFunction<R(Args...), Capacity> {
  public:
+  /// Empty.
   UniqueFunction() noexcept = default;
+  /// Empty.
   UniqueFunction(std::nullptr_t) noexcept {}
 
+  /// Holds `f` (inline when it fits in Capacity bytes and moves without throwing; otherwise
+  /// on the heap). A null function pointer gives an empty UniqueFunction.
   template <class F, class D = std::decay_t<F>,
             class = std::enable_if_t<!std::is_same_v<D, UniqueFunction> &&
                                      std::is_invocable_r_v<R, D&, Args...>>>
@@ -39,7 +46,9 @@ class UniqueFunction<R(Args...), Capacity> {
     }
   }
 
+  /// Takes `other`'s callable; `other` is left empty.
   UniqueFunction(UniqueFunction&& other) noexcept { take(other); }
+  /// Destroys the held callable, then takes `other`'s; `other` is left empty.
   UniqueFunction& operator=(UniqueFunction&& other) noexcept {
     if (this != &other) {
       reset();
@@ -51,6 +60,7 @@ class UniqueFunction<R(Args...), Capacity> {
   UniqueFunction& operator=(const UniqueFunction&) = delete;
   ~UniqueFunction() { reset(); }
 
+  /// Destroys the held callable, if any: empty afterwards.
   void reset() noexcept {
     if (ops_ != nullptr) {
       ops_->destroy(storage_);
@@ -58,14 +68,16 @@ class UniqueFunction<R(Args...), Capacity> {
     }
   }
 
+  /// Whether it holds a callable.
   explicit operator bool() const noexcept { return ops_ != nullptr; }
 
+  /// Calls the held callable; it must not be empty (asserted).
   R operator()(Args... args) {
     assert(ops_ != nullptr && "calling an empty UniqueFunction");
     return ops_->invoke(storage_, std::forward<Args>(args)...);
   }
 
-  // True when a callable of type F is stored without allocating.
+  /// True when a callable of type F is stored without allocating.
   template <class F>
   static constexpr bool stores_inline() noexcept {
     return kInline<std::decay_t<F>>;

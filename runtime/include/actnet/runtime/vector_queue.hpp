@@ -16,20 +16,22 @@
 
 namespace actnet {
 
+/// A FIFO that holds no memory until its first push and reuses one block across bursts:
+/// for per-connection queues that are empty nearly all the time. Not thread-safe.
 template <class T>
 class VectorQueue {
  public:
-  bool empty() const noexcept { return head_ == items_.size(); }
-  std::size_t size() const noexcept { return items_.size() - head_; }
+  bool empty() const noexcept { return head_ == items_.size(); }       ///< no element queued
+  std::size_t size() const noexcept { return items_.size() - head_; }  ///< elements queued
 
-  T& front() noexcept { return items_[head_]; }
-  const T& front() const noexcept { return items_[head_]; }
+  T& front() noexcept { return items_[head_]; }              ///< the oldest element (not empty())
+  const T& front() const noexcept { return items_[head_]; }  ///< the oldest element
 
-  void push_back(T&& item) { items_.push_back(std::move(item)); }
+  void push_back(T&& item) { items_.push_back(std::move(item)); }  ///< appends `item`
 
-  // Destroys the front element. Once the queue drains it restarts at the block's start; a
-  // queue that never drains (a writer always ahead of a slow peer) moves its elements to
-  // the front once the dead ones outnumber them, so it holds what it holds, not its history.
+  /// Destroys the front element. Once the queue drains it restarts at the block's start; a
+  /// queue that never drains (a writer always ahead of a slow peer) moves its elements to
+  /// the front once the dead ones outnumber them, so it holds what it holds, not its history.
   void pop_front() noexcept {
     items_[head_] = T();  // what it owned goes now, not at the next rewind
     if (++head_ == items_.size()) {
@@ -40,19 +42,21 @@ class VectorQueue {
     }
   }
 
-  // Destroys every element; the block is kept for the next burst.
+  /// Destroys every element; the block is kept for the next burst.
   void clear() noexcept {
     items_.clear();
     head_ = 0;
   }
 
-  // Destroys every element and gives the block back (a connection that closed).
+  /// Destroys every element and gives the block back (a connection that closed).
   void release() noexcept {
     std::vector<T>().swap(items_);
     head_ = 0;
   }
 
+  /// The front element's iterator (front to back: the queue's order).
   auto begin() noexcept { return items_.begin() + static_cast<std::ptrdiff_t>(head_); }
+  /// Past the back element.
   auto end() noexcept { return items_.end(); }
 
  private:

@@ -10,24 +10,25 @@
 
 namespace actnet {
 
+/// A doorbell: an eventfd that producers ring to wake a consumer sleeping in epoll_wait.
 class ACTNET_API WakeupFd {
  public:
-  // Throws std::system_error when the kernel refuses an eventfd (fd limit reached).
+  /// Throws std::system_error when the kernel refuses an eventfd (fd limit reached).
   WakeupFd();
   ~WakeupFd();
   WakeupFd(const WakeupFd&) = delete;
   WakeupFd& operator=(const WakeupFd&) = delete;
 
-  // Any thread.
+  /// Any thread.
   int fd() const noexcept { return fd_; }
 
-  // Any thread: makes fd() readable. Never blocks.
+  /// Any thread: makes fd() readable. Never blocks.
   void notify() noexcept;
 
-  // Consumer thread: resets fd() to not readable; true when it had been rung.
+  /// Consumer thread: resets fd() to not readable; true when it had been rung.
   bool consume() noexcept;
 
-  // Any thread: how many times notify() wrote the eventfd (the cost being coalesced away).
+  /// Any thread: how many times notify() wrote the eventfd (the cost being coalesced away).
   std::uint64_t notifications() const noexcept {
     return notifications_.load(std::memory_order_relaxed);
   }

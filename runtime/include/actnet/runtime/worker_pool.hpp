@@ -21,54 +21,64 @@
 
 namespace actnet {
 
+/// How a WorkerPool is built.
 struct ACTNET_API WorkerPoolOptions {
-  std::size_t threads = 4;
-  std::size_t capacity = 1024;             // jobs queued and not yet started
-  std::string name = "actnet-pool";        // thread names: <name>-<index>, cut to 15 characters
-  std::shared_ptr<spdlog::logger> logger;  // default: log::default_logger()
+  std::size_t threads = 4;                 ///< worker threads, started by the constructor
+  std::size_t capacity = 1024;             ///< jobs queued and not yet started
+  std::string name = "actnet-pool";        ///< thread names: `name-index`, cut to 15 characters
+  std::shared_ptr<spdlog::logger> logger;  ///< default: log::default_logger()
 };
 
+/// The answer of WorkerPool::submit() and try_submit().
 enum class SubmitResult : std::uint8_t {
-  ok,        // queued
-  full,      // try_submit only: the queue is at capacity; the job was not taken
-  released,  // the pool no longer takes jobs; the job was not taken
+  ok,        ///< queued
+  full,      ///< try_submit only: the queue is at capacity; the job was not taken
+  released,  ///< the pool no longer takes jobs; the job was not taken
 };
 
+/// Runs blocking work off the event loops: a fixed set of threads and a bounded queue.
+/// From a loop use try_submit(), which never blocks; a job answers its requester by message.
 class ACTNET_API WorkerPool {
  public:
+  /// What the pool runs: a move-only callable.
   using Job = UniqueFunction<void()>;
 
-  // Starts the threads. Throws std::invalid_argument for zero threads or zero capacity.
+  /// Starts the threads. Throws std::invalid_argument for zero threads or zero capacity.
   explicit WorkerPool(WorkerPoolOptions options = {});
-  // Releases (waits for queued jobs) if the owner did not.
+  /// Releases (waits for queued jobs) if the owner did not.
   ~WorkerPool();
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 
-  // Any thread but a loop's: queues `job`, waiting while the queue is full.
+  /// Any thread but a loop's: queues `job`, waiting while the queue is full.
   template <class F>
   SubmitResult submit(F&& job) {
     return enqueue(std::forward<F>(job), /*wait=*/true);
   }
 
-  // Any thread, loops included: queues `job` or answers `full` at once. When the answer is
-  // not `ok`, `job` was not consumed.
+  /// Any thread, loops included: queues `job` or answers `full` at once. When the answer is
+  /// not `ok`, `job` was not consumed.
   template <class F>
   SubmitResult try_submit(F&& job) {
     return enqueue(std::forward<F>(job), /*wait=*/false);
   }
 
-  // Any thread but a worker's: stops taking jobs, runs every job already queued, then joins
-  // the threads. Idempotent; concurrent callers all return after the join.
+  /// Any thread but a worker's: stops taking jobs, runs every job already queued, then joins
+  /// the threads. Idempotent; concurrent callers all return after the join.
   void release();
 
-  // Any thread; snapshots.
+  // Any thread; snapshots:
+  /// Jobs queued and not yet started.
   std::size_t pending() const noexcept { return queued_.load(std::memory_order_relaxed); }
+  /// The number of worker threads.
   std::size_t threads() const noexcept { return workers_.size(); }
+  /// How many jobs may wait at most.
   std::size_t capacity() const noexcept { return capacity_; }
+  /// Jobs that returned normally so far.
   std::uint64_t completed_jobs() const noexcept {
     return completed_.load(std::memory_order_relaxed);
   }
+  /// Jobs that threw so far (logged; the pool goes on).
   std::uint64_t failed_jobs() const noexcept { return failed_.load(std::memory_order_relaxed); }
 
  private:
