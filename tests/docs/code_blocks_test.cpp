@@ -1,5 +1,6 @@
-// Every C++ sample in docs/ is a copy of a compiled program under docs/examples/ (built by
-// docs/examples/CMakeLists.txt), so the docs cannot rot: a ```cpp block must follow a line
+// Every C++ sample in docs/ and in README.md is a copy of a compiled program under docs/examples/
+// (built by docs/examples/CMakeLists.txt), so the docs cannot rot: a ```cpp block must follow a
+// line
 //
 //   <!-- example: docs/examples/echo.cpp -->           the whole file, or
 //   <!-- example: docs/examples/echo.cpp#handler -->   the lines between
@@ -131,18 +132,21 @@ std::vector<std::string> check_markdown(const fs::path& root, const std::string&
 
 }  // namespace
 
-TEST_CASE("every cpp block in docs equals the example file its marker names", "[docs]") {
+TEST_CASE("every cpp block in docs and the README equals the example file its marker names",
+          "[docs]") {
   const fs::path root = ACTNET_SOURCE_DIR;
+  std::vector<fs::path> markdown{root / "README.md"};
+  for (const auto& entry : fs::recursive_directory_iterator(root / "docs"))
+    if (entry.path().extension() == ".md") markdown.push_back(entry.path());
   std::size_t markdown_files = 0, blocks = 0;
   std::vector<std::string> problems;
-  for (const auto& entry : fs::recursive_directory_iterator(root / "docs")) {
-    if (entry.path().extension() != ".md") continue;
+  for (const fs::path& path : markdown) {
     ++markdown_files;
-    const std::string text = read(entry.path());
+    const std::string text = read(path);
     for (std::size_t at = text.find("<!-- example: "); at != std::string::npos;
          at = text.find("<!-- example: ", at + 1))
       ++blocks;
-    for (std::string& p : check_markdown(root, fs::relative(entry.path(), root).string(), text))
+    for (std::string& p : check_markdown(root, fs::relative(path, root).string(), text))
       problems.push_back(std::move(p));
   }
   INFO("problems:\n"
@@ -153,7 +157,7 @@ TEST_CASE("every cpp block in docs equals the example file its marker names", "[
             return all;
           }());
   CHECK(problems.empty());
-  CHECK(markdown_files >= 10);  // the index, getting started, the model, guides, migration
+  CHECK(markdown_files >= 11);  // the README, the index, getting started, the model, guides…
   CHECK(blocks >= 8);
 }
 
