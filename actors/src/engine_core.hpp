@@ -45,7 +45,7 @@ struct LoopCounters {
   std::atomic<std::uint64_t> turns{0};
   std::atomic<std::size_t> deadline_entries{0};  // at the end of the last turn
   std::atomic<std::size_t> timers{0};            // at the end of the last turn
-  std::atomic<std::uint64_t> actor_wakeups{0};  // at the end of the last turn
+  std::atomic<std::uint64_t> actor_wakeups{0};   // at the end of the last turn
   // The loop's system calls that are not reads and writes (published each turn).
   std::atomic<std::uint64_t> poller_waits{0};
   std::atomic<std::uint64_t> interest_changes{0};
