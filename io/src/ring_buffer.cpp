@@ -135,6 +135,17 @@ bool RingBuffer::release_storage() noexcept {
   return true;
 }
 
+bool RingBuffer::shrink_to_fit() noexcept {
+  const std::size_t size = buffered();
+  if (size == 0 || size > capacity_ / kShrinkFraction) return false;
+  const std::size_t cap = std::max(std::bit_ceil(2 * size), kMinCapacity);
+  if (cap >= capacity_) return false;
+  char* block = allocate(cap);
+  if (block == nullptr) return false;  // keeping the large block is still correct
+  relocate(block, cap);
+  return true;
+}
+
 // Makes free_space() >= extra if the cap and the heap allow: the next power of two that
 // holds buffered() + extra (at least double the current block: capacity_ is a power of two).
 bool RingBuffer::grow_for(std::size_t extra) noexcept {

@@ -98,6 +98,50 @@ TEST_CASE("Idle connections hold no buffer memory after their traffic", "[engine
   CHECK(eventually([&] { return held() == 0; }, std::chrono::seconds(5)));  // ...and idle again
 }
 
+namespace {
+
+// Echoes whole 4 KiB frames and leaves a partial one where it is.
+class FrameEcho : public actnet::EventHandler {
+ public:
+  static constexpr std::size_t kFrame = 4096;
+  actnet::Action on_traffic(actnet::Conn& conn) override {
+    while (conn.inbound_buffered() >= kFrame)
+      conn.write(conn.next(kFrame));
+    return actnet::Action::none;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("Connections waiting for the rest of a frame hold a small block each, not a read's",
+          "[engine]") {
+  FrameEcho handler;
+  auto running = actnet::start(handler, {"tcp://127.0.0.1:0"}, {.num_event_loops = 2});
+  REQUIRE(running.ok());
+  actnet::Engine engine = running->engine();
+  constexpr int kClients = 50;
+  std::vector<TestClient> clients;
+  const std::string frame(FrameEcho::kFrame, 'f');
+  for (int i = 0; i < kClients; ++i) {
+    clients.emplace_back(engine.listen_addresses()[0]);
+    clients.back().send_all(frame + frame + std::string(100, 'p'));  // 2 frames + a start
+    REQUIRE(clients.back().recv_exact(2 * frame.size()) == frame + frame);
+  }
+  auto held = [&] {
+    std::uint64_t total = 0;
+    for (const auto& loop : engine.stats().loops)
+      total += loop.buffer_bytes;
+    return total;
+  };
+  // 100 bytes each, in a 256-byte block; a read's block (64 KiB) each would be 3.2 MiB.
+  CHECK(eventually([&] { return held() == kClients * 256u; }, std::chrono::seconds(5)));
+  for (auto& client : clients) {
+    client.send_all(std::string(FrameEcho::kFrame - 100, 'p'));  // the rest of the frame
+    REQUIRE(client.recv_exact(frame.size()) == std::string(100, 'p') + std::string(3996, 'p'));
+  }
+  CHECK(eventually([&] { return held() == 0; }, std::chrono::seconds(5)));
+}
+
 #if defined(ACTNET_DEBUG_ASSERTS)
 TEST_CASE("A loop-only Conn call from another thread trips the debug assertion", "[engine]") {
   Echo echo;

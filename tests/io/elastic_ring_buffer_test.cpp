@@ -122,6 +122,43 @@ TEST_CASE(
   CHECK(pool.stats().heap_allocations == 1);
 }
 
+TEST_CASE("Trimming an elastic ring that keeps the start of a frame moves it to a small block",
+          "[elastic_ring_buffer]") {
+  BufferPool pool;
+  ElasticRingBuffer ring(pool, 64 * 1024);
+  // A large read brought three whole frames and the first 100 bytes of a fourth.
+  CHECK(ring.reserve(64 * 1024) == 64 * 1024);
+  const std::string input = std::string(3 * 4096, 'f') + std::string(100, 'p');
+  REQUIRE(ring.write(input) == input.size());
+  CHECK(ring.next(3 * 4096).size() == 3 * 4096);
+  ring.trim();
+  CHECK(ring.buffered() == 100);
+  CHECK(ring.heap_bytes() == 256);  // the smallest power of two holding twice the remainder
+  CHECK(pool.stats().outstanding_bytes == 256);
+  CHECK(pool.stats().kept_bytes == 64 * 1024);  // the large block is back for the next read
+  CHECK(ring.peek(100) == std::string(100, 'p'));
+
+  // The rest of the frame arrives: the next reserve takes the large block again.
+  CHECK(ring.reserve(64 * 1024) == 64 * 1024 - 100);
+  REQUIRE(ring.write(std::string(3996, 'p')) == 3996);
+  CHECK(ring.next(4096) == std::string(4096, 'p'));
+  ring.trim();
+  CHECK(ring.heap_bytes() == 0);
+  CHECK(pool.stats().outstanding_blocks == 0);
+}
+
+TEST_CASE("Trimming an elastic ring keeps a remainder over an eighth of its block in place",
+          "[elastic_ring_buffer]") {
+  BufferPool pool;
+  ElasticRingBuffer ring(pool, 64 * 1024);
+  CHECK(ring.reserve(64 * 1024) == 64 * 1024);
+  REQUIRE(ring.write(std::string(20000, 'x')) == 20000);
+  CHECK(ring.discard(10000) == 10000);
+  ring.trim();  // 10,000 bytes of 65,536: moving them would cost more than it saves
+  CHECK(ring.heap_bytes() == 64 * 1024);
+  CHECK(ring.peek(10000) == std::string(10000, 'x'));
+}
+
 TEST_CASE("An elastic ring grows to its read cap and no further", "[elastic_ring_buffer]") {
   BufferPool pool;
   ElasticRingBuffer ring(pool, 1024);

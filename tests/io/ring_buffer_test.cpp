@@ -287,6 +287,25 @@ TEST_CASE("release_storage gives the block back only when the ring is empty", "[
   CHECK(pool.stats().outstanding_blocks == 0);  // the destructor gave it back
 }
 
+TEST_CASE("shrink_to_fit moves a wrapped small remainder to a small block in order",
+          "[ring_buffer]") {
+  BufferPool pool;
+  RingBuffer ring(1024, &pool);
+  REQUIRE(ring.write(std::string(1014, 'a')) == 1014);
+  CHECK(ring.discard(1004) == 1004);
+  REQUIRE(ring.write("0123456789ABCDEFGHIJ") == 20);  // wraps: its last 10 bytes land at the front
+  std::array<iovec, 2> iov{};
+  REQUIRE(ring.readable_iovecs(iov) == 2);
+  CHECK(ring.shrink_to_fit());
+  CHECK(ring.heap_bytes() == 64);  // twice 30 bytes, rounded up to a power of two
+  CHECK(ring.peek(30) == "aaaaaaaaaa0123456789ABCDEFGHIJ");
+  CHECK_FALSE(ring.shrink_to_fit());  // already small: stays
+  CHECK(ring.discard(30) == 30);
+  CHECK_FALSE(ring.shrink_to_fit());  // empty: release_storage() is the call for that
+  CHECK(ring.release_storage());
+  CHECK(pool.stats().outstanding_blocks == 0);
+}
+
 TEST_CASE("A moved ring carries its bytes and leaves an empty ring behind", "[ring_buffer]") {
   BufferPool pool;
   RingBuffer a(64, &pool);

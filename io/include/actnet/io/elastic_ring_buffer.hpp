@@ -100,8 +100,15 @@ class ACTNET_API ElasticRingBuffer {
   }
 
   /// Gives the block back if the buffer is empty (after a draining next(), or a reserve()
-  /// that was not followed by a read). Any other non-const call does it too.
-  void trim() noexcept { settle(); }
+  /// that was not followed by a read), or moves a small remainder into a small block
+  /// (RingBuffer::shrink_to_fit()), so that between reads a connection holds no more than
+  /// about twice what it buffers. Invalidates views, like any non-const call.
+  void trim() noexcept {
+    if (ring_.empty())
+      ring_.release_storage();
+    else
+      ring_.shrink_to_fit();
+  }
 
  private:
   void settle() noexcept {

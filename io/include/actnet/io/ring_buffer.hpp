@@ -127,6 +127,14 @@ class ACTNET_API RingBuffer {
   /// Gives the block back (to the pool or heap) if the ring is empty; returns whether the
   /// ring now holds no storage.
   bool release_storage() noexcept;
+  /// Moves a small remainder (at most capacity() / kShrinkFraction bytes, e.g. the start of
+  /// a frame left after a large read) into the smallest block that holds twice it, and gives
+  /// the large block back; returns whether it moved. Reads take large blocks so that one
+  /// syscall drains a pipelined burst; a connection waiting for the rest of a frame should
+  /// not pin one. Costs a copy of the remainder, and the next reserve() grows again.
+  bool shrink_to_fit() noexcept;
+  /// shrink_to_fit() moves a remainder of at most capacity() / kShrinkFraction bytes.
+  static constexpr std::size_t kShrinkFraction = 8;
 
  private:
   std::size_t mask() const noexcept { return capacity_ - 1; }
