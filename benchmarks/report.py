@@ -23,10 +23,10 @@ import sys
 import tempfile
 
 HIGHER_IS_BETTER = {"msgs_per_s", "mb_per_s", "rps", "ops_per_s"}
-LOWER_IS_BETTER = {"cpu_us_per_msg", "p50_us", "p99_us", "p999_us", "rss_kib_per_conn",
+LOWER_IS_BETTER = {"cpu_us_per_msg", "cpu_us_per_req", "cpu_us_per_op", "p50_ms", "p99_ms", "p50_us", "p99_us", "p999_us", "rss_kib_per_conn",
                    "rss_base_kib", "errors"}
 MAIN_METRICS = ["msgs_per_s", "rps", "ops_per_s", "rss_kib_per_conn"]
-SERVER_ORDER = ["actnet", "asio", "libuv", "libevent", "epoll", "nginx", "redis-server"]
+SERVER_ORDER = ["actnet", "actnet-2loops", "asio", "libuv", "libevent", "epoll", "nginx", "redis-server"]
 METRIC_ORDER = ["msgs_per_s", "rps", "ops_per_s", "mb_per_s", "p50_us", "p99_us", "p999_us",
                 "cpu_us_per_msg", "rss_kib_per_conn", "rss_base_kib", "errors"]
 SUBJECT = "actnet"
@@ -90,7 +90,8 @@ def ratio(a, b):
 
 def build_rows(values, cases, metrics, servers):
     """Header and rows (lists of strings) of the whole report."""
-    peers = [s for s in servers if s != SUBJECT]
+    # Variants of the subject (e.g. "actnet-2loops") get medians, not ratio columns.
+    peers = [s for s in servers if not s.startswith(SUBJECT)]
     have_subject = SUBJECT in servers
     header = ["case", "metric"] + servers
     if have_subject:

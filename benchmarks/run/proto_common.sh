@@ -129,8 +129,12 @@ report() {
   fi
 }
 
-# servers_for_round ROUND A B: prints "A B" on odd rounds and "B A" on even ones, so neither
-# server always runs first (on a warmer or a busier machine).
+# servers_for_round ROUND NAME...: the names rotated by one place each round (A B C, then
+# B C A, ...), so no server always runs first (on a warmer or a busier machine).
 servers_for_round() {
-  if (($1 % 2)); then echo "$2 $3"; else echo "$3 $2"; fi
+  local round=$1
+  shift
+  local names=("$@") n=$# i
+  for ((i = 0; i < n; i++)); do printf '%s ' "${names[$(((i + round - 1) % n))]}"; done
+  echo
 }
