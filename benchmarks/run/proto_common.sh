@@ -2,14 +2,20 @@
 # never run. They keep every server on 127.0.0.1, every file in one temp dir, and every
 # process they start on a list that is stopped on exit, so an interrupted run leaves nothing.
 #
-# Environment: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_BUILD (build/rel or $root/build).
+# Environment: BENCH_ROUNDS (3), BENCH_SECONDS (5), ACTNET_BIN or BENCH_BUILD (see bench_bin).
 
 proto_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BENCH_ROUNDS=${BENCH_ROUNDS:-3}
 BENCH_SECONDS=${BENCH_SECONDS:-5}
-# scripts/bench.sh builds the Release tree into build/; a hand run may point elsewhere.
-BENCH_BUILD=${BENCH_BUILD:-$proto_root/build}
-bench_bin="$BENCH_BUILD/bin"
+# The binaries: ACTNET_BIN as scripts/bench.sh exports it (its Release tree, build/bench),
+# else BENCH_BUILD/bin for a hand run against another tree, else build/bench/bin.
+if [ -n "${ACTNET_BIN:-}" ]; then
+  bench_bin=$ACTNET_BIN
+elif [ -n "${BENCH_BUILD:-}" ]; then
+  bench_bin="$BENCH_BUILD/bin"
+else
+  bench_bin="$proto_root/build/bench/bin"
+fi
 
 proto_tmp=$(mktemp -d "${TMPDIR:-/tmp}/actnet-bench.XXXXXX")
 proto_pids=()

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""benchmarks/report.py and the bench scripts' server rotation, on made-up results whose
+"""benchmarks/report.py, and the bench scripts' server rotation and binaries, on made-up results whose
 medians, ratios, spreads and geometric means are known in advance.
 
     python3 tests/bench/report_test.py SOURCE_DIR WORK_DIR
@@ -86,7 +86,18 @@ def main(source, work):
         expect(f"round {rnd} names", sorted(out), ["a", "b", "c"])
         firsts.append(out[0])
     expect("first servers of rounds 1-6", firsts, ["a", "b", "c", "a", "b", "c"])
-    print("report_test: medians, spreads, ratios, geometric means and the rotation are right")
+
+    # The protocol modes use the binaries scripts/bench.sh built: its ACTNET_BIN, as the echo
+    # modes do (once they looked in build/bin, so `bench.sh http` found no actnet-http).
+    def bench_bin(env):
+        full = {k: v for k, v in os.environ.items() if k not in ("ACTNET_BIN", "BENCH_BUILD")}
+        full.update(env)
+        return subprocess.run(["bash", "-c", f'source "{script}" >/dev/null 2>&1; echo "$bench_bin"'],
+                              capture_output=True, text=True, timeout=60, env=full).stdout.strip()
+    expect("bench_bin from ACTNET_BIN", bench_bin({"ACTNET_BIN": "/x/bin"}), "/x/bin")
+    expect("bench_bin from BENCH_BUILD", bench_bin({"BENCH_BUILD": "/y"}), "/y/bin")
+    expect("bench_bin by default", bench_bin({}), os.path.join(source, "build", "bench", "bin"))
+    print("report_test: medians, spreads, ratios, geometric means, rotation and binaries are right")
 
 
 if __name__ == "__main__":
