@@ -24,7 +24,7 @@ import tempfile
 
 HIGHER_IS_BETTER = {"msgs_per_s", "mb_per_s", "rps", "ops_per_s"}
 LOWER_IS_BETTER = {"cpu_us_per_msg", "cpu_us_per_req", "cpu_us_per_op", "p50_ms", "p99_ms", "p50_us", "p99_us", "p999_us", "rss_kib_per_conn",
-                   "rss_base_kib", "errors"}
+                   "rss_base_kib", "errors", "eventfd_writes_per_1000"}
 MAIN_METRICS = ["msgs_per_s", "rps", "ops_per_s", "rss_kib_per_conn"]
 SERVER_ORDER = ["actnet", "actnet-2loops", "asio", "libuv", "libevent", "epoll", "nginx", "redis-server"]
 METRIC_ORDER = ["msgs_per_s", "rps", "ops_per_s", "mb_per_s", "p50_us", "p99_us", "p999_us",
