@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <climits>
 
+#include "actnet/io/sanitizers.hpp"
 #include "actnet/io/socket_options.hpp"
 #include "actnet/runtime/error.hpp"
 #include "event_loop.hpp"
@@ -30,20 +31,12 @@ std::error_code errno_code(int err) {
   return {err, std::system_category()};
 }
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define ACTNET_LIBC_STREAM_IO 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define ACTNET_LIBC_STREAM_IO 1
-#endif
-#endif
-
 // The stream's sends and receives go to the kernel through syscall(2), not glibc's send()
 // and recv(): those are thread-cancellation points and wrap every call in an enable/disable
 // pair (1.4% of an echo server's CPU at one message per read, perf). Loops are never
 // cancelled, so the wrappers buy nothing here. Under ASan and TSan the libc calls stay:
 // their interceptors check the buffers and see the socket's happens-before edges.
-#if defined(ACTNET_LIBC_STREAM_IO)
+#if defined(ACTNET_ASAN) || defined(ACTNET_TSAN)
 ssize_t sys_send(int fd, const void* data, std::size_t size) {
   return ::send(fd, data, size, MSG_NOSIGNAL);
 }

@@ -3,14 +3,9 @@
 #include <cassert>
 #include <new>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define ACTNET_POOL_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define ACTNET_POOL_ASAN 1
-#endif
-#endif
-#if defined(ACTNET_POOL_ASAN)
+#include "actnet/io/sanitizers.hpp"
+
+#if defined(ACTNET_ASAN)
 #include <sanitizer/asan_interface.h>
 #endif
 
@@ -22,7 +17,7 @@ namespace {
 // a buffer's storage after the buffer gave it back is reported like a use-after-free
 // instead of silently reading whatever the next owner wrote.
 void poison(char* block, std::size_t size) noexcept {
-#if defined(ACTNET_POOL_ASAN)
+#if defined(ACTNET_ASAN)
   ASAN_POISON_MEMORY_REGION(block + sizeof(void*), size - sizeof(void*));
 #else
   (void)block, (void)size;
@@ -30,7 +25,7 @@ void poison(char* block, std::size_t size) noexcept {
 }
 
 void unpoison(char* block, std::size_t size) noexcept {
-#if defined(ACTNET_POOL_ASAN)
+#if defined(ACTNET_ASAN)
   ASAN_UNPOISON_MEMORY_REGION(block, size);
 #else
   (void)block, (void)size;

@@ -22,18 +22,10 @@
 #include <catch2/catch.hpp>
 
 #include "actnet/actnet.hpp"
+#include "actnet/io/sanitizers.hpp"
 #include "actors/test_client.hpp"
 
 using namespace std::chrono_literals;
-
-// ThreadSanitizer runs the many-writers case with fewer messages (see kMessagesPerThread).
-#if defined(__SANITIZE_THREAD__)
-#define E2_UNDER_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define E2_UNDER_TSAN 1
-#endif
-#endif
 
 namespace {
 
@@ -137,11 +129,8 @@ bool parse_number(std::string_view text, long& out) {
 // 8 senders x 100 connections x 1,000 messages each = 800,000 messages.
 constexpr int kSenders = 8;
 constexpr int kConnections = 100;
-#if defined(E2_UNDER_TSAN)
-constexpr int kPerConnection = 250;  // TSan: the same shape, a quarter of the messages
-#else
-constexpr int kPerConnection = 1'000;
-#endif
+// ThreadSanitizer: the same shape, a quarter of the messages.
+constexpr int kPerConnection = actnet::io::kThreadSanitizer ? 250 : 1'000;
 constexpr int kMessagesPerThread = kPerConnection * kConnections;
 
 // What the many-writers test shares with its completion callbacks (which run on loops).

@@ -17,23 +17,14 @@
 #include <catch2/catch.hpp>
 
 #include "actnet/actnet.hpp"
+#include "actnet/io/sanitizers.hpp"
 #include "actors/test_client.hpp"
 
 using namespace std::chrono_literals;
 
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kSanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
-#else
-constexpr bool kSanitized = false;
-#endif
+constexpr bool kSanitized = actnet::io::kAddressSanitizer || actnet::io::kThreadSanitizer;
 
 constexpr std::size_t KiB = 1024;
 constexpr std::size_t MiB = 1024 * KiB;

@@ -17,6 +17,7 @@
 #include <catch2/catch.hpp>
 
 #include "actnet/actnet.hpp"
+#include "actnet/io/sanitizers.hpp"
 #include "actors/test_client.hpp"
 
 using namespace std::chrono_literals;
@@ -62,11 +63,8 @@ class OrderChecker : public actnet::Actor<Numbered> {
 
 class Idle : public actnet::EventHandler {};
 
-#if defined(__SANITIZE_THREAD__)
-constexpr long kPerSender = 20'000;  // TSan is ~10x slower; the interleavings are the point
-#else
-constexpr long kPerSender = 100'000;
-#endif
+// TSan is ~10x slower; the interleavings are the point.
+constexpr long kPerSender = actnet::io::kThreadSanitizer ? 20'000 : 100'000;
 
 }  // namespace
 

@@ -20,6 +20,8 @@
 #include <string_view>
 #include <vector>
 
+#include "actnet/io/sanitizers.hpp"
+
 namespace buffer_model {
 
 // The seed a test case uses: ACTNET_TEST_SEED if set, else the test's fixed one. Printed.
@@ -32,17 +34,7 @@ inline std::uint64_t seed_for(const char* test, std::uint64_t fixed) {
 }
 
 // Fewer operations under sanitizers (each case stays well under 20 s there).
-#if defined(__SANITIZE_ADDRESS__)
-inline constexpr std::uint64_t kOpScale = 4;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-inline constexpr std::uint64_t kOpScale = 4;
-#else
-inline constexpr std::uint64_t kOpScale = 1;
-#endif
-#else
-inline constexpr std::uint64_t kOpScale = 1;
-#endif
+inline constexpr std::uint64_t kOpScale = actnet::io::kAddressSanitizer ? 4 : 1;
 
 // Byte i of the stream written into a buffer: neighbours differ and the pattern repeats only
 // every kStreamPeriod bytes (more than any buffer here holds), so a byte delivered out of
