@@ -26,14 +26,18 @@
 namespace actnet::io {
 
 #if defined(ACTNET_ASAN)
+/// Whether this unit is built with AddressSanitizer.
 inline constexpr bool kAddressSanitizer = true;
 #else
+/// Whether this unit is built with AddressSanitizer.
 inline constexpr bool kAddressSanitizer = false;
 #endif
 
 #if defined(ACTNET_TSAN)
+/// Whether this unit is built with ThreadSanitizer.
 inline constexpr bool kThreadSanitizer = true;
 #else
+/// Whether this unit is built with ThreadSanitizer.
 inline constexpr bool kThreadSanitizer = false;
 #endif
 
