@@ -158,7 +158,14 @@ void Conn::reset() noexcept {
   if (generation_ == 0) generation_ = 1;
 }
 
-bool Conn::read_ready(std::size_t budget, bool& more) {
+// Edge-triggered, a stream socket is read until EAGAIN, unless short_read_drains: recv(2)
+// on TCP and unix stream sockets returns less than asked only when the receive queue ran
+// dry, and bytes that arrive after it raise a new edge, so the read that would only return
+// EAGAIN is skipped (one recv per message, as nginx's ngx_unix_recv does). Not when the
+// event carried a hang-up: the FIN is already queued and only reading to 0 finds it. An
+// urgent byte (MSG_OOB, never used by the protocols served here) also ends a read short;
+// the bytes behind it wait for the peer's next segment.
+bool Conn::read_ready(std::size_t budget, bool& more, bool short_read_drains) {
   more = false;
   if (connected_udp_) return read_datagrams();
   std::size_t total = 0;
@@ -181,6 +188,7 @@ bool Conn::read_ready(std::size_t budget, bool& more) {
     const std::size_t count = inbound_.writable_iovecs(iov);
     // Never read past the chunk limit in one go.
     std::size_t room = budget - total;
+    const std::size_t asked_for = room;
     for (std::size_t i = 0; i < count; ++i) {
       iov[i].iov_len = std::min(iov[i].iov_len, room);
       room -= iov[i].iov_len;
@@ -190,6 +198,7 @@ bool Conn::read_ready(std::size_t budget, bool& more) {
       inbound_.commit_write(static_cast<std::size_t>(n));
       total += static_cast<std::size_t>(n);
       if (level) break;  // level-triggered: epoll reports the rest next turn
+      if (short_read_drains && static_cast<std::size_t>(n) < asked_for - room) break;
       continue;
     }
     if (n == 0) {
@@ -197,7 +206,10 @@ bool Conn::read_ready(std::size_t budget, bool& more) {
       break;
     }
     if (errno == EINTR) continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK) failure = errno_code(errno);
+    if (errno == EAGAIN || errno == EWOULDBLOCK)
+      detail::add_own(loop_.counters().empty_reads, 1);
+    else
+      failure = errno_code(errno);
     break;
   }
   if (!level && (total >= budget || full) && !eof && !failure) more = true;

@@ -155,6 +155,7 @@ EngineStats Engine::stats() const {
     l.timers = c.timers.load(std::memory_order_relaxed);
     l.poller_waits = c.poller_waits.load(std::memory_order_relaxed);
     l.interest_changes = c.interest_changes.load(std::memory_order_relaxed);
+    l.empty_reads = c.empty_reads.load(std::memory_order_relaxed);
     s.loops.push_back(l);
   }
   return s;

@@ -49,6 +49,7 @@ struct LoopCounters {
   // The loop's system calls that are not reads and writes (published each turn).
   std::atomic<std::uint64_t> poller_waits{0};
   std::atomic<std::uint64_t> interest_changes{0};
+  std::atomic<std::uint64_t> empty_reads{0};  // stream reads that returned EAGAIN
   // For the watchdog: when the current turn started (0: waiting in epoll), and the user
   // callback it is in (nullptr: none).
   std::atomic<std::int64_t> turn_started_ns{0};
@@ -56,8 +57,8 @@ struct LoopCounters {
 };
 
 // Adds to a counter that only its loop writes (bytes_in, bytes_out, messages, truncated
-// datagrams). A load and a store rather than fetch_add: with one writer nothing is lost, and
-// the loop pays no locked read-modify-write per read and per write. Returns the value
+// datagrams, empty reads). A load and a store rather than fetch_add: with one writer nothing is
+// lost, and the loop pays no locked read-modify-write per read and per write. Returns the value
 // before. Loop thread only.
 inline std::uint64_t add_own(std::atomic<std::uint64_t>& counter, std::uint64_t n) noexcept {
   const std::uint64_t before = counter.load(std::memory_order_relaxed);

@@ -232,9 +232,10 @@ void EventLoop::dispatch_io(std::uint64_t token, io::Ready ready) {
       return;
     }
     bool more = false;
-    const std::size_t budget =
-        core_.options.edge_triggered ? core_.options.edge_triggered_chunk : Conn::kAll;
-    if (conn->read_ready(budget, more) && more) read_again(*conn);
+    const bool edge = core_.options.edge_triggered;
+    const std::size_t budget = edge ? core_.options.edge_triggered_chunk : Conn::kAll;
+    const bool short_read_drains = edge && !io::has(ready, io::Ready::hang_up | io::Ready::error);
+    if (conn->read_ready(budget, more, short_read_drains) && more) read_again(*conn);
   }
 }
 

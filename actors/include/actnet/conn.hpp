@@ -261,8 +261,10 @@ class ACTNET_API Conn {
   void open(io::UniqueFd fd, const io::SocketAddress& local, const io::SocketAddress& peer,
             std::uint32_t slot, std::uint32_t generation, bool connected_datagram = false);
   std::error_code queue(std::span<const std::string_view> parts, Completion done);
-  bool read_ready(std::size_t budget, bool& more);  // false: the connection closed
-  bool end_of_input();                              // false: the connection closed
+  // false: the connection closed. short_read_drains: edge-triggered and the event carried no
+  // hang-up, so a read that returns less than asked has emptied the socket (see conn.cpp).
+  bool read_ready(std::size_t budget, bool& more, bool short_read_drains = false);
+  bool end_of_input();  // false: the connection closed
   void failed_after_eof();
   void write_ready();
   void finish_shutdown();

@@ -43,6 +43,10 @@ struct ACTNET_API LoopStats {
   /// steady echo makes none).
   std::uint64_t poller_waits = 0;
   std::uint64_t interest_changes = 0;  ///< epoll_ctl MOD calls so far
+  /// Reads of stream connections that returned only EAGAIN: a system call for nothing. A
+  /// steady echo makes none, level-triggered or edge-triggered (a short read ends an
+  /// edge-triggered event's reading; see Options::edge_triggered).
+  std::uint64_t empty_reads = 0;
 };
 
 /// What Engine::stats() returns: every loop's counters and the engine's own.

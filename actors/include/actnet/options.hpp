@@ -70,6 +70,9 @@ struct ACTNET_API Options {
   int socket_send_buffer = 0;                  ///< SO_SNDBUF; 0: kernel autotuning
 
   /// --- edge-triggered I/O
+  /// EPOLLET for stream connections: each event's bytes are read until a read comes up short
+  /// (the socket is then empty; no read that returns only EAGAIN), at most
+  /// edge_triggered_chunk per turn, the rest on the next turn without a new event.
   bool edge_triggered = false;
   std::size_t edge_triggered_chunk = 1024 * 1024;  ///< bytes read per connection per turn
 
